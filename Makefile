@@ -1,0 +1,42 @@
+# Limelight: the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: venv demo test lint typecheck bench clean
+
+# torch==2.13.0 first: it is the CPU build on disk; anything that depends on torch installed
+# before it would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e ".[embeddings,dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/limelight demo --host 127.0.0.1 --port 8000
+
+test: venv
+	$(VENV)/bin/ruff check limelight tests benchmarks
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check limelight tests benchmarks
+	$(VENV)/bin/ruff format --check limelight tests benchmarks
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+bench: venv
+	$(PY) benchmarks/text_classification.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

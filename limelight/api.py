@@ -1,0 +1,80 @@
+"""The Python API: ``limelight.train(...)`` and ``limelight.load(ref)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from limelight.registry import ModelVersion, Registry
+from limelight.runtime import LoadedModel
+from limelight.runtime import load as _load
+from limelight.settings import Settings
+from limelight.tasks import Progress
+from limelight.training import train as _train
+
+
+def train(
+    task: str,
+    data: str | Path | pd.DataFrame,
+    *,
+    name: str,
+    text: str | None = None,
+    target: str | None = None,
+    columns: dict[str, str] | None = None,
+    algorithm: str = "auto",
+    seed: int = 42,
+    alias: str | None = None,
+    params: dict[str, Any] | None = None,
+    registry: Registry | None = None,
+    settings: Settings | None = None,
+    progress: Progress | bool = False,
+) -> ModelVersion:
+    """Train ``task`` on ``data`` (a CSV/JSONL/Parquet path or a DataFrame) and register the
+    best candidate as the next version of ``name``.
+
+    >>> limelight.train("text-classification", "reviews.csv", text="review",
+    ...                 target="sentiment", name="review-sentiment", alias="production")
+    """
+    roles = dict(columns or {})
+    if text:
+        roles["text"] = text
+    if target:
+        roles["target"] = target
+    if progress is True:
+        from limelight.progress import RichProgress
+
+        with RichProgress() as bar:
+            return _train(
+                registry or Registry.from_settings(settings),
+                task,
+                data,
+                name=name,
+                columns=roles,
+                algorithm=algorithm,
+                seed=seed,
+                alias=alias,
+                params=params,
+                progress=bar,
+            )
+    return _train(
+        registry or Registry.from_settings(settings),
+        task,
+        data,
+        name=name,
+        columns=roles,
+        algorithm=algorithm,
+        seed=seed,
+        alias=alias,
+        params=params,
+        progress=progress or None,
+    )
+
+
+def load(
+    ref: str, *, registry: Registry | None = None, settings: Settings | None = None
+) -> LoadedModel:
+    """Load a registered model (``name``, ``name@alias`` or ``name/versions/N``) in process,
+    after verifying its artifact checksum. ``.predict(["text", ...])`` then predicts."""
+    return _load(registry or Registry.from_settings(settings), ref)

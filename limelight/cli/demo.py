@@ -1,0 +1,54 @@
+"""`limelight demo`: generate sample data, train demo models, promote them, serve."""
+
+from __future__ import annotations
+
+import typer
+
+from limelight.cli.app import app, registry, settings
+from limelight.cli.commands import run_server
+from limelight.cli.render import err, out
+from limelight.demo.data import write_demo_data
+from limelight.progress import RichProgress
+from limelight.training import train
+
+DEMO_MODELS = (
+    # name, data key, text column, target column
+    ("review-sentiment", "reviews", "review", "sentiment"),
+    ("comment-moderation", "comments", "comment", "moderation"),
+)
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve after training"),
+    algorithm: str = typer.Option("auto", "--algorithm", help="Algorithms to try"),
+) -> None:
+    """Train demo models on generated sample data, promote them to production, and serve."""
+    paths = write_demo_data(settings().home / "demo")
+    reg = registry()
+    for name, key, text, target in DEMO_MODELS:
+        with RichProgress(err) as progress:
+            version = train(
+                reg,
+                "text-classification",
+                paths[key],
+                name=name,
+                columns={"text": text, "target": target},
+                algorithm=algorithm,
+                alias="production",
+                progress=progress,
+            )
+        acc = version.manifest["metrics"]["accuracy"]
+        out.print(
+            f"{name}: version {version.version} ({version.algorithm}), test accuracy {acc:.3f}, "
+            f"data {paths[key]}"
+        )
+    if not serve:
+        return
+    out.print(
+        f"try: curl -X POST http://{host}:{port}/v1/models/review-sentiment/predict "
+        '-d \'{"text": "What a wonderful film"}\''
+    )
+    run_server(host, port, workers=1, preload=True, insecure=False)

@@ -1,0 +1,1 @@
+"""Demo data generated from templates (no download, no ../shared needed)."""

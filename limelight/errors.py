@@ -1,0 +1,85 @@
+"""One error hierarchy for the whole package, rendered once by the server and once by the CLI.
+
+    LimelightError                      500 internal_error
+    ├── InvalidInput                    422 invalid_input        (a request or argument is wrong)
+    │   ├── DataError                   422 invalid_data         (a data file cannot be used)
+    │   └── PayloadTooLarge             413 payload_too_large    (over a configured limit)
+    ├── NotFound                        404 not_found
+    │   ├── ModelNotFound               404 model_not_found
+    │   └── VersionNotFound             404 version_not_found    (also an unknown alias)
+    ├── Conflict                        409 conflict
+    ├── ArtifactIntegrityError          503 artifact_integrity   (checksum mismatch: not loaded)
+    ├── ModelLoadError                  503 model_load_failed
+    └── RegistryBusy                    503 registry_busy        (retryable: the database is locked)
+
+Every message says what went wrong and, where it can, what to do next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LimelightError(Exception):
+    """Base class: carries an HTTP status, a stable machine-readable code and a message."""
+
+    status_code: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return {"error": body}
+
+
+class InvalidInput(LimelightError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class DataError(InvalidInput):
+    code = "invalid_data"
+
+
+class PayloadTooLarge(InvalidInput):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class NotFound(LimelightError):
+    status_code = 404
+    code = "not_found"
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+
+
+class VersionNotFound(NotFound):
+    code = "version_not_found"
+
+
+class Conflict(LimelightError):
+    status_code = 409
+    code = "conflict"
+
+
+class ArtifactIntegrityError(LimelightError):
+    status_code = 503
+    code = "artifact_integrity"
+
+
+class ModelLoadError(LimelightError):
+    status_code = 503
+    code = "model_load_failed"
+
+
+class RegistryBusy(LimelightError):
+    status_code = 503
+    code = "registry_busy"

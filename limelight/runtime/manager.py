@@ -1,0 +1,62 @@
+"""Keeps loaded models in memory and resolves references to them, for long-running servers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import anyio.to_thread
+
+from limelight.registry import ModelVersion, Registry
+from limelight.registry.refs import parse_ref
+from limelight.runtime.model import LoadedModel, load_version
+
+
+@dataclass
+class _Resolved:
+    version: ModelVersion
+    at: float
+
+
+class ModelManager:
+    """Resolves ``name``/``name@alias``/``name/versions/N`` (caching alias lookups for
+    ``alias_ttl`` seconds) and loads each version once, off the event loop."""
+
+    def __init__(self, registry: Registry, *, alias_ttl: float = 0.5) -> None:
+        self.registry = registry
+        self.alias_ttl = alias_ttl
+        self._resolved: dict[str, _Resolved] = {}
+        self._loaded: dict[tuple[str, int], LoadedModel] = {}
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+
+    async def resolve(self, ref: str) -> ModelVersion:
+        now = time.monotonic()
+        hit = self._resolved.get(ref)
+        if hit is not None and now - hit.at < self.alias_ttl:
+            return hit.version
+        parsed = parse_ref(ref)
+        version = await anyio.to_thread.run_sync(self.registry.resolve, parsed)
+        self._resolved[ref] = _Resolved(version, now)
+        return version
+
+    async def get(self, ref: str) -> LoadedModel:
+        version = await self.resolve(ref)
+        key = (version.name, version.version)
+        model = self._loaded.get(key)
+        if model is not None:
+            return model
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            model = self._loaded.get(key)
+            if model is None:
+                model = await anyio.to_thread.run_sync(load_version, self.registry, version)
+                self._loaded[key] = model
+        return model
+
+    def invalidate(self) -> None:
+        """Forget resolved aliases (after an alias move in this process)."""
+        self._resolved.clear()
+
+    def loaded(self) -> list[tuple[str, int]]:
+        return sorted(self._loaded)

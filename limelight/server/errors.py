@@ -1,0 +1,76 @@
+"""One place that renders every error as ``{"error": {"code", "message", "field"?}}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from limelight.errors import LimelightError
+from limelight.server.responses import FastJSONResponse
+
+log = logging.getLogger("limelight.server")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None
+) -> FastJSONResponse:
+    body: dict[str, str] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return FastJSONResponse({"error": body}, status_code=status)
+
+
+async def _limelight_error(_request: Request, exc: Exception) -> FastJSONResponse:
+    assert isinstance(exc, LimelightError)
+    if exc.status_code >= 500:
+        log.warning("%s: %s", exc.code, exc.message)
+    return FastJSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+
+async def _http_error(request: Request, exc: Exception) -> FastJSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no route {request.method} {request.url.path}; see /docs"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}; see /docs"
+    response = error_response(exc.status_code, code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(_request: Request, exc: Exception) -> FastJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc) or None
+    message = f"{field}: {first['msg']}" if field else str(first["msg"])
+    return error_response(422, "invalid_input", message, field)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> FastJSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal_error", "internal error; the server log has the details")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LimelightError, _limelight_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

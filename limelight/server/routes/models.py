@@ -1,0 +1,150 @@
+"""Native model routes: list, describe, predict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Path, Request
+from pydantic import TypeAdapter
+
+from limelight.errors import InvalidInput, PayloadTooLarge
+from limelight.registry.refs import parse_ref
+from limelight.server.body import read_json
+from limelight.server.responses import FastJSONResponse
+from limelight.server.schemas import (
+    ERROR_RESPONSES,
+    ModelDetail,
+    ModelInfo,
+    PredictBatchRequest,
+    PredictResponse,
+)
+from limelight.tasks.text_classification.schemas import TextInput
+
+router = APIRouter(prefix="/v1", tags=["models"])
+
+REF_DOC = "Model reference: `name`, `name@alias` or `name/versions/N`"
+
+_PREDICT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        TypeAdapter(TextInput).json_schema(),
+                        TypeAdapter(PredictBatchRequest).json_schema(),
+                    ]
+                },
+                "examples": {
+                    "single": {"value": {"text": "What a wonderful film"}},
+                    "batch": {"value": {"instances": [{"text": "Loved it"}, {"text": "Dull"}]}},
+                },
+            }
+        },
+    }
+}
+
+
+@router.get("/models", summary="List models", response_model=list[ModelInfo])
+async def list_models(request: Request) -> FastJSONResponse:
+    registry = request.app.state.limelight.registry
+    models = await anyio.to_thread.run_sync(registry.list_models)
+    return FastJSONResponse(
+        [
+            {
+                "name": m.name,
+                "task": m.task,
+                "latest_version": m.latest_version,
+                "aliases": m.aliases,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in models
+        ]
+    )
+
+
+@router.post(
+    "/models/{ref:path}/predict",
+    summary="Predict with a model",
+    description='Send one input (`{"text": ...}`) for one prediction, or '
+    '`{"instances": [...]}` for a batch. Any content type is read as JSON.',
+    response_model=PredictResponse,
+    responses=ERROR_RESPONSES,
+    openapi_extra=_PREDICT_BODY,
+)
+async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
+    state = request.app.state.limelight
+    settings = state.settings
+    body = await read_json(request, settings.max_body_bytes)
+    model = await state.manager.get(ref)
+    limit = settings.max_text_chars
+    if isinstance(body, dict) and "instances" in body:
+        instances = body["instances"]
+        if len(body) > 1:
+            extra = next(k for k in body if k != "instances")
+            raise InvalidInput(f"unknown field {extra!r} beside instances", field=extra)
+        if not isinstance(instances, list) or not instances:
+            raise InvalidInput("instances must be a non-empty list of objects", field="instances")
+        if len(instances) > settings.max_instances:
+            raise PayloadTooLarge(
+                f"{len(instances)} instances in one request; the limit is {settings.max_instances}",
+                field="instances",
+            )
+        parsed = [
+            model.parse(item, max_text_chars=limit, where=f"instances[{i}]")
+            for i, item in enumerate(instances)
+        ]
+        outputs = await anyio.to_thread.run_sync(model.predict_batch, parsed)
+        payload: dict[str, Any] = {
+            "predictions": outputs,
+            "model": model.name,
+            "version": model.version,
+        }
+    else:
+        parsed_one = model.parse(body, max_text_chars=limit)
+        outputs = await anyio.to_thread.run_sync(model.predict_batch, [parsed_one])
+        payload = {**outputs[0], "model": model.name, "version": model.version}
+    return FastJSONResponse(payload, headers={"X-Limelight-Model-Version": str(model.version)})
+
+
+@router.get(
+    "/models/{ref:path}",
+    summary="Describe a model version",
+    response_model=ModelDetail,
+    responses={404: ERROR_RESPONSES[404]},
+)
+async def get_model(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
+    registry = request.app.state.limelight.registry
+    version = await anyio.to_thread.run_sync(registry.resolve, parse_ref(ref))
+    versions = await anyio.to_thread.run_sync(registry.list_versions, version.name)
+    m = version.manifest
+    return FastJSONResponse(
+        {
+            "name": version.name,
+            "version": version.version,
+            "task": version.task,
+            "algorithm": version.algorithm,
+            "aliases": list(version.aliases),
+            "created_at": version.created_at.isoformat(),
+            "input_schema": m.get("input_schema"),
+            "output_schema": m.get("output_schema"),
+            "metrics": m.get("metrics"),
+            "params": m.get("params"),
+            "leaderboard": m.get("leaderboard"),
+            "versions": [
+                {
+                    "version": v.version,
+                    "algorithm": v.algorithm,
+                    "aliases": list(v.aliases),
+                    "created_at": v.created_at.isoformat(),
+                    "metrics": _headline(v.manifest.get("metrics") or {}),
+                }
+                for v in versions
+            ],
+        }
+    )
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if isinstance(v, int | float)}

@@ -1,0 +1,72 @@
+"""Settings, read from the environment (prefix ``LIMELIGHT_``) when a Settings object is built.
+
+Nothing here runs at import time: build ``Settings()`` (or pass explicit values) where the
+program starts, and hand it to the pieces that need it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".limelight"
+
+
+class Settings(BaseSettings):
+    """Where Limelight keeps its state and what limits the server enforces."""
+
+    model_config = SettingsConfigDict(env_prefix="LIMELIGHT_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Folder for the SQLite registry and the artifact store (LIMELIGHT_HOME).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata store; default sqlite:///<home>/registry.db. "
+        "A postgresql+psycopg:// URL works unchanged.",
+    )
+    artifacts_dir: Path | None = Field(
+        default=None, description="Artifact folder; default <home>/artifacts."
+    )
+    data_dir: Path | None = Field(
+        default=None,
+        description="Folder of the shared real data sets; default ../shared/data when present.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted (413 above)."
+    )
+    max_instances: int = Field(
+        default=256, ge=1, description="Most instances in one predict request (413 above)."
+    )
+    max_text_chars: int = Field(
+        default=10_000, ge=1, description="Longest text accepted in one instance (413 above)."
+    )
+    alias_cache_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="How long the server trusts a resolved alias before asking the registry again.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'registry.db'}"
+
+    @property
+    def resolved_artifacts_dir(self) -> Path:
+        return self.artifacts_dir or self.home / "artifacts"
+
+    @property
+    def resolved_data_dir(self) -> Path | None:
+        if self.data_dir is not None:
+            return self.data_dir
+        here = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+        cwd = Path.cwd().parent / "shared" / "data"
+        for candidate in (cwd, here):
+            if candidate.is_dir():
+                return candidate
+        return None

@@ -1,0 +1,145 @@
+"""The task contract: what every task and every candidate algorithm implements.
+
+A task fixes its input and output schema, its metrics and its candidate algorithms, and knows how
+to train from a table and how to load what it trained. An algorithm is one small class whose
+hyperparameters are explicit ``__init__`` keyword arguments (scikit-learn's estimator contract),
+so its configuration serializes cleanly into the registry manifest. Adding an algorithm is one
+module plus one registration line in its task; adding a task is one package plus one line in
+``limelight.tasks.TASKS``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import pandas as pd
+from pydantic import BaseModel
+
+
+class Progress(Protocol):
+    """Where long operations report what they are doing (the CLI renders it with Rich)."""
+
+    def stage(self, description: str, total: float | None = None) -> None: ...
+
+    def advance(self, amount: float = 1) -> None: ...
+
+    def log(self, message: str) -> None: ...
+
+
+class NullProgress:
+    def stage(self, description: str, total: float | None = None) -> None:
+        pass
+
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        pass
+
+
+class Algorithm(ABC):
+    """One candidate algorithm. Subclasses declare ``name``, ``description`` and explicit
+    keyword-only hyperparameters in ``__init__``, stored under the same attribute names."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def get_params(self) -> dict[str, Any]:
+        signature = inspect.signature(type(self).__init__)
+        return {
+            p: getattr(self, p)
+            for p in signature.parameters
+            if p != "self" and signature.parameters[p].kind is inspect.Parameter.KEYWORD_ONLY
+        }
+
+    @abstractmethod
+    def build(self, seed: int) -> Any:
+        """Return a new, unfitted estimator (fit/predict_proba on the task's raw inputs)."""
+
+
+@dataclass
+class TrainOptions:
+    """What the user asked for. ``columns`` maps the task's roles (e.g. text, target) to the
+    data's column names."""
+
+    columns: dict[str, str]
+    algorithm: str = "auto"
+    seed: int = 42
+    validation_size: float = 0.1
+    test_size: float = 0.1
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainOutcome:
+    """What a task hands back to the trainer to register as a new version."""
+
+    algorithm: str
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    leaderboard: list[dict[str, Any]]
+    data: dict[str, Any]
+    write: Callable[[Path], None]
+    selection: dict[str, Any] = field(default_factory=dict)
+
+
+class Predictor(Protocol):
+    """A loaded model's behaviour: a batch of validated inputs in, one output per input."""
+
+    def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]: ...
+
+
+class Task(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str]
+    roles: ClassVar[dict[str, str]]  # role -> what the column holds (for the CLI's help)
+    required_roles: ClassVar[tuple[str, ...]]
+    algorithms: ClassVar[dict[str, type[Algorithm]]]
+    default_candidates: ClassVar[tuple[str, ...]]
+    input_model: ClassVar[type[BaseModel]]
+    output_model: ClassVar[type[BaseModel]]
+    selection_metric: ClassVar[str]
+
+    def columns(self, options: TrainOptions) -> list[str]:
+        from limelight.errors import InvalidInput
+
+        for role in self.required_roles:
+            if not options.columns.get(role):
+                raise InvalidInput(
+                    f"{self.name} needs the {role} column: pass --{role} COLUMN", field=role
+                )
+        return [options.columns[r] for r in self.roles if options.columns.get(r)]
+
+    def candidates(self, algorithm: str) -> list[str]:
+        from limelight.errors import InvalidInput
+
+        if algorithm == "auto":
+            return list(self.default_candidates)
+        names = [a.strip() for a in algorithm.split(",") if a.strip()]
+        for name in names:
+            if name not in self.algorithms:
+                known = ", ".join(self.algorithms)
+                raise InvalidInput(
+                    f"unknown algorithm {name!r} for {self.name}; choose auto or one of: {known}",
+                    field="algorithm",
+                )
+        return names
+
+    def input_schema(self) -> dict[str, Any]:
+        return self.input_model.model_json_schema()
+
+    def output_schema(self) -> dict[str, Any]:
+        return self.output_model.model_json_schema()
+
+    @abstractmethod
+    def train(
+        self, frame: pd.DataFrame, options: TrainOptions, progress: Progress
+    ) -> TrainOutcome: ...
+
+    @abstractmethod
+    def load(self, folder: Path, manifest: dict[str, Any]) -> Predictor: ...

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import Pipeline
+
+from limelight.tasks.base import Algorithm
+from limelight.tasks.text_classification.features import TOKEN_PATTERN
+
+
+class NaiveBayes(Algorithm):
+    name = "naive-bayes"
+    description = "Multinomial naive Bayes over TF-IDF word 1-2-grams: fast, a strong baseline"
+
+    def __init__(self, *, alpha: float = 0.3, min_df: int = 1) -> None:
+        self.alpha = alpha
+        self.min_df = min_df
+
+    def build(self, seed: int) -> Pipeline:
+        return Pipeline(
+            [
+                (
+                    "features",
+                    TfidfVectorizer(
+                        ngram_range=(1, 2),
+                        min_df=self.min_df,
+                        sublinear_tf=True,
+                        token_pattern=TOKEN_PATTERN,
+                    ),
+                ),
+                ("classifier", MultinomialNB(alpha=self.alpha)),
+            ]
+        )

@@ -1,0 +1,136 @@
+"""text-classification: text -> label + scores (sentiment, moderation, genre tagging…)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from limelight.data import clean_text_labels, stratified_split
+from limelight.errors import ModelLoadError
+from limelight.tasks import persistence
+from limelight.tasks.base import Progress, Task, TrainOptions, TrainOutcome
+from limelight.tasks.selection import select_classifier
+from limelight.tasks.text_classification.algorithms import ALGORITHMS
+from limelight.tasks.text_classification.schemas import TextInput, TextPrediction
+
+MODEL_FILE = "model.skops"
+
+
+class TextClassifier:
+    """A loaded text classifier: scores every label for a batch of texts in one call."""
+
+    def __init__(self, estimator: Any, labels: list[str]) -> None:
+        self.estimator = estimator
+        self.labels = labels
+        classes = [str(c) for c in estimator.classes_]
+        self._order = None if classes == labels else [classes.index(label) for label in labels]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        proba = np.asarray(self.estimator.predict_proba(list(texts)), dtype=np.float64)
+        return proba if self._order is None else proba[:, self._order]
+
+    def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]:
+        texts = [item.text for item in inputs]  # type: ignore[attr-defined]
+        proba = self.predict_proba(texts)
+        labels = self.labels
+        best = proba.argmax(axis=1)
+        return [
+            {
+                "label": labels[b],
+                "scores": {label: round(float(p), 6) for label, p in zip(labels, row, strict=True)},
+            }
+            for b, row in zip(best, proba, strict=True)
+        ]
+
+
+class TextClassification(Task):
+    name = "text-classification"
+    description = "text -> label + scores: sentiment, moderation, tagging of reviews and comments"
+    roles: ClassVar[dict[str, str]] = {"text": "the text column", "target": "the label column"}
+    required_roles = ("text", "target")
+    algorithms = ALGORITHMS
+    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg")
+    input_model = TextInput
+    output_model = TextPrediction
+    selection_metric = "f1_macro"
+
+    def train(self, frame: pd.DataFrame, options: TrainOptions, progress: Progress) -> TrainOutcome:
+        names = self.candidates(options.algorithm)
+        progress.stage("cleaning", total=None)
+        clean, report = clean_text_labels(frame, options.columns["text"], options.columns["target"])
+        for warning in report.warnings:
+            progress.log(f"warning: {warning}")
+        split = stratified_split(
+            clean,
+            validation_size=options.validation_size,
+            test_size=options.test_size,
+            seed=options.seed,
+        )
+        labels = sorted(clean["label"].unique().tolist())
+        candidates = [(n, self.algorithms[n](**options.params.get(n, {}))) for n in names]
+
+        def part(df: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+            return df["text"].tolist(), df["label"].to_numpy(dtype=str)
+
+        uses_embeddings = any(n.startswith("minilm") for n in names)
+        cache = _embedding_cache() if uses_embeddings else contextlib.nullcontext()
+        with cache:
+            progress.stage("fitting candidates", total=len(candidates))
+            selected = select_classifier(
+                candidates,
+                part(split.train),
+                part(split.validation),
+                part(split.test),
+                labels,
+                seed=options.seed,
+                progress=progress,
+                concat=lambda a, b: list(a) + list(b),
+            )
+        estimator = selected.estimator
+
+        def write(folder: Path) -> None:
+            persistence.dump_sklearn(estimator, folder / MODEL_FILE)
+
+        return TrainOutcome(
+            algorithm=selected.name,
+            params=selected.algorithm.get_params(),
+            metrics=selected.metrics,
+            leaderboard=selected.leaderboard,
+            data={
+                "cleaning": report.to_dict(),
+                "split": {
+                    **split.sizes(),
+                    "method": "stratified",
+                    "seed": options.seed,
+                    "validation_size": options.validation_size,
+                    "test_size": options.test_size,
+                },
+                "labels": labels,
+                "columns": dict(options.columns),
+            },
+            write=write,
+            selection={
+                "metric": "validation_f1_macro",
+                "refit": "train+validation",
+                "candidates": names,
+            },
+        )
+
+    def load(self, folder: Path, manifest: dict[str, Any]) -> TextClassifier:
+        estimator = persistence.load_sklearn(folder / MODEL_FILE)
+        labels = manifest.get("data", {}).get("labels")
+        if not labels:
+            raise ModelLoadError("the manifest lists no labels; the version is incomplete")
+        return TextClassifier(estimator, [str(x) for x in labels])
+
+
+def _embedding_cache() -> contextlib.AbstractContextManager[None]:
+    from limelight.embeddings import embedding_cache
+
+    return embedding_cache()
