@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
+import uvicorn
 
 from limelight.cli.app import app, registry
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
@@ -104,8 +109,6 @@ def _is_loopback(host: str) -> bool:
 
 
 def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool) -> None:
-    import uvicorn
-
     if not _is_loopback(host) and not insecure:
         raise InvalidInput(
             f"refusing to serve on {host} without API keys; serve on 127.0.0.1, or pass --insecure",
@@ -118,16 +121,35 @@ def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool
         err.print(f"[bold red]WARNING[/]: serving on {host} with no authentication (--insecure)")
     err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
     sys.stderr.flush()
-    uvicorn.run(
-        "limelight.server.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    target = "limelight.server.app:create_app_from_env"
+    if workers == 1:
+        GracefulServer(uvicorn.Config(target, **options)).run()
+    else:  # uvicorn's supervisor starts and restarts the worker processes
+        uvicorn.run(target, workers=workers, **options)
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, but SIGTERM/SIGINT end with exit status 0 after draining in-flight
+    requests (uvicorn re-raises the signal after shutdown, which exits with -15)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        original = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 @app.command()

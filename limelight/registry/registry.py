@@ -288,13 +288,14 @@ class Registry:
     def list_models(self) -> list[ModelSummary]:
         def work() -> list[ModelSummary]:
             with Session(self._read) as session:
-                latest = dict(
-                    session.execute(
+                latest: dict[int, int] = {
+                    model_id: number
+                    for model_id, number in session.execute(
                         select(VersionRow.model_id, func.max(VersionRow.version)).group_by(
                             VersionRow.model_id
                         )
-                    ).tuples()
-                )
+                    )
+                }
                 aliases: dict[int, dict[str, int]] = {}
                 for row in session.scalars(select(AliasRow)):
                     aliases.setdefault(row.model_id, {})[row.alias] = row.version
