@@ -31,6 +31,10 @@ class LimelightError(Exception):
         self.message = message
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP response headers (e.g. Retry-After); none by default."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
@@ -81,5 +85,10 @@ class ModelLoadError(LimelightError):
 
 
 class RegistryBusy(LimelightError):
+    """Another connection holds the registry database's write lock. Retry after a moment."""
+
     status_code = 503
     code = "registry_busy"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}

@@ -52,6 +52,50 @@ class Settings(BaseSettings):
         description="How long the server trusts a resolved alias before asking the registry again.",
     )
 
+    max_loaded_models: int = Field(
+        default=16,
+        ge=1,
+        description="Most model versions kept loaded at once; the least recently used idle one "
+        "is unloaded to make room.",
+    )
+    memory_budget_mb: float | None = Field(
+        default=None,
+        gt=0,
+        description="Upper bound on loaded models' size (estimated from artifact bytes); the "
+        "least recently used are unloaded to stay under it. None: no budget.",
+    )
+    idle_unload_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="Unload a model version nobody called for this long. None: never.",
+    )
+    load_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="After a model fails to load, answer its requests with the recorded error "
+        "for this long before trying to load it again.",
+    )
+    deployments_file: Path | None = Field(
+        default=None,
+        description="limelight.yaml applied to the registry when the server starts.",
+    )
+    deployment_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long the server trusts its copy of the deployments before re-reading.",
+    )
+    grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="On SIGTERM, how long in-flight requests may run before the server exits.",
+    )
+    registry_busy_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a registry write waits for another writer's lock before "
+        "answering 503 registry_busy (retryable).",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'registry.db'}"

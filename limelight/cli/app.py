@@ -37,4 +37,7 @@ def settings() -> Settings:
 
 
 def registry() -> Registry:
-    return Registry.from_settings(settings())
+    """The registry, after removing staging folders that killed training runs left behind."""
+    reg = Registry.from_settings(settings())
+    reg.artifacts.clean_staging()
+    return reg

@@ -19,6 +19,7 @@ from limelight.cli.app import app, registry
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
+from limelight.settings import Settings
 
 
 @app.command()
@@ -130,7 +131,7 @@ def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool
         "port": port,
         "log_level": "warning",
         "access_log": False,
-        "timeout_graceful_shutdown": 10,
+        "timeout_graceful_shutdown": Settings().grace_seconds,
     }
     target = "limelight.server.app:create_app_from_env"
     if workers == 1:
@@ -162,6 +163,26 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Worker processes"),
     preload: bool = typer.Option(True, "--preload/--no-preload", help="Load models at start"),
     insecure: bool = typer.Option(False, "--insecure", help="Allow a non-loopback address"),
+    deployments: Path | None = typer.Option(
+        None, "--deployments", help="limelight.yaml to apply at start (endpoints)"
+    ),
+    grace_seconds: float | None = typer.Option(
+        None, "--grace-seconds", help="On SIGTERM, how long in-flight requests may finish (10)"
+    ),
 ) -> None:
     """Serve every registered model over HTTP."""
+    serving_options(deployments, grace_seconds)
     run_server(host, port, workers, preload, insecure)
+
+
+def serving_options(deployments: Path | None, grace_seconds: float | None) -> None:
+    """Check the deployment file and pass serving options to the worker processes."""
+    if deployments is not None:
+        from limelight.deployments import load_file
+
+        load_file(deployments)  # a broken file fails here with one error line
+        os.environ["LIMELIGHT_DEPLOYMENTS_FILE"] = str(deployments.resolve())
+    if grace_seconds is not None:
+        if grace_seconds < 0:
+            raise InvalidInput("--grace-seconds must be 0 or more", field="grace_seconds")
+        os.environ["LIMELIGHT_GRACE_SECONDS"] = str(grace_seconds)

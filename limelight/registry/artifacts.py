@@ -2,8 +2,9 @@
 
 An artifact is a folder of files. It is assembled in ``<root>/.staging/<id>``, every file is
 hashed and fsynced, and the folder is renamed into ``<root>/<model>/<id>`` in one step, so a
-reader never sees a half-written artifact. Staging folders left by a killed process are removed
-by ``clean_staging()`` at the next start.
+reader never sees a half-written artifact. A staging folder is named after the process writing
+it (``<pid>-<id>``); folders whose process is gone (a killed training run) are removed by
+``clean_staging()`` at the next start, while a live run's folder is left alone.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class LocalArtifactStore:
 
     def stage(self) -> Path:
         """A new empty folder to write an artifact into."""
-        path = self.staging_root / uuid.uuid4().hex
+        path = self.staging_root / f"{os.getpid()}-{uuid.uuid4().hex}"
         path.mkdir(parents=True)
         return path
 
@@ -107,14 +108,32 @@ class LocalArtifactStore:
         shutil.rmtree(staged, ignore_errors=True)
 
     def clean_staging(self) -> int:
-        """Remove staging folders left behind by interrupted runs; return how many."""
+        """Remove staging folders left behind by processes that are gone; return how many."""
         if not self.staging_root.is_dir():
             return 0
         removed = 0
         for child in self.staging_root.iterdir():
-            shutil.rmtree(child, ignore_errors=True)
+            owner, _, _rest = child.name.partition("-")
+            if owner.isdigit() and _alive(int(owner)):
+                continue
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _fsync_dir(path: Path) -> None:

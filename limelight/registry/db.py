@@ -75,7 +75,7 @@ class AliasEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-def make_engines(url: str) -> tuple[Engine, Engine]:
+def make_engines(url: str, busy_timeout: float = 30.0) -> tuple[Engine, Engine]:
     """Return (read engine, write engine).
 
     On SQLite the write engine opens every transaction with BEGIN IMMEDIATE, so two writers
@@ -85,13 +85,13 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
     if not url.startswith("sqlite"):
         engine = create_engine(url, pool_pre_ping=True)
         return engine, engine
-    read = _sqlite_engine(url, immediate=False)
-    write = _sqlite_engine(url, immediate=True)
+    read = _sqlite_engine(url, immediate=False, busy_timeout=busy_timeout)
+    write = _sqlite_engine(url, immediate=True, busy_timeout=busy_timeout)
     return read, write
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+def _sqlite_engine(url: str, *, immediate: bool, busy_timeout: float = 30.0) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -99,7 +99,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

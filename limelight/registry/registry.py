@@ -76,10 +76,13 @@ class Registry:
     """Metadata in a SQL database, artifacts in an artifact store; every write is one
     transaction."""
 
-    def __init__(self, database_url: str, artifacts: LocalArtifactStore) -> None:
+    def __init__(
+        self, database_url: str, artifacts: LocalArtifactStore, *, busy_timeout: float = 30.0
+    ) -> None:
         self.database_url = database_url
         self.artifacts = artifacts
-        self._read, self._write = make_engines(database_url)
+        self.busy_timeout = busy_timeout
+        self._read, self._write = make_engines(database_url, busy_timeout)
         if database_url.startswith("sqlite:///"):
             Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.artifacts.root.mkdir(parents=True, exist_ok=True)
@@ -89,7 +92,9 @@ class Registry:
     def from_settings(cls, settings: Settings | None = None) -> Registry:
         settings = settings or Settings()
         return cls(
-            settings.resolved_database_url, LocalArtifactStore(settings.resolved_artifacts_dir)
+            settings.resolved_database_url,
+            LocalArtifactStore(settings.resolved_artifacts_dir),
+            busy_timeout=settings.registry_busy_timeout_seconds,
         )
 
     def close(self) -> None:

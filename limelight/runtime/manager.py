@@ -1,62 +1,420 @@
-"""Keeps loaded models in memory and resolves references to them, for long-running servers."""
+"""Keeps loaded models in bounded memory, resolves references to them and hot-swaps versions.
+
+Loading policy (:class:`LoadPolicy`):
+
+- **lazy**: a version is loaded on its first request (or by a preload), once, off the event loop;
+  concurrent first requests wait for the same load.
+- **bounded**: at most ``max_loaded`` versions, and at most ``memory_budget_bytes`` (estimated
+  from the artifact's bytes on disk), stay loaded; the least recently used version is unloaded to
+  make room. A single version larger than the budget is still served, alone.
+- **idle**: :meth:`ModelManager.unload_idle` unloads versions nobody called for ``idle_seconds``.
+- **failures**: a version that fails to load (e.g. a tampered artifact) is recorded for its model
+  only (:meth:`ModelManager.failures`); its requests get the recorded error for ``retry_seconds``
+  before the next attempt, and every other model keeps serving.
+
+Hot swap: a reference (``name``, ``name@alias``) is re-resolved every ``alias_ttl`` seconds. When
+it names another version (an alias moved), the version it served keeps answering while the new
+one loads in the background; then new requests go to the new version, and the old one is
+unloaded once no reference uses it and its in-flight requests have finished (each request holds
+a lease on its version, see :meth:`ModelManager.predict`). A new version that fails to load never
+takes traffic: the old one keeps answering and the failure is reported.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import anyio.to_thread
+from pydantic import BaseModel
 
+from limelight.errors import LimelightError, ModelLoadError
 from limelight.registry import ModelVersion, Registry
 from limelight.registry.refs import parse_ref
 from limelight.runtime.model import LoadedModel, load_version
 
+Key = tuple[str, int]
+
+
+class ManagerEvents(Protocol):
+    """What the manager reports as it works (the server's Prometheus metrics implement it)."""
+
+    def model_loaded(self, name: str, version: int, seconds: float) -> None: ...
+
+    def model_load_failed(self, name: str, version: int, seconds: float) -> None: ...
+
+    def model_unloaded(self, name: str, version: int, reason: str) -> None: ...
+
+    def batch(self, name: str, version: int, size: int) -> None: ...
+
+
+class NullEvents:
+    def model_loaded(self, name: str, version: int, seconds: float) -> None:
+        pass
+
+    def model_load_failed(self, name: str, version: int, seconds: float) -> None:
+        pass
+
+    def model_unloaded(self, name: str, version: int, reason: str) -> None:
+        pass
+
+    def batch(self, name: str, version: int, size: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class LoadPolicy:
+    max_loaded: int = 16
+    memory_budget_bytes: int | None = None
+    idle_seconds: float | None = None
+    retry_seconds: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LoadPolicy:
+        budget = settings.memory_budget_mb
+        return cls(
+            max_loaded=settings.max_loaded_models,
+            memory_budget_bytes=int(budget * 1_048_576) if budget is not None else None,
+            idle_seconds=settings.idle_unload_seconds,
+            retry_seconds=settings.load_retry_seconds,
+        )
+
 
 @dataclass
-class _Resolved:
-    version: ModelVersion
+class _Slot:
+    model: LoadedModel
+    size_bytes: int
+    loaded_at: float
+    last_used: float
+    inflight: int = 0
+    waiting: int = 0
+    retiring: bool = False
+
+
+@dataclass
+class _Route:
+    key: Key
+    checked: float
+
+
+@dataclass
+class _Failure:
+    error: LimelightError
     at: float
 
 
-class ModelManager:
-    """Resolves ``name``/``name@alias``/``name/versions/N`` (caching alias lookups for
-    ``alias_ttl`` seconds) and loads each version once, off the event loop."""
+@dataclass
+class _Loading:
+    task: asyncio.Task[LoadedModel]
+    refs: set[str] = field(default_factory=set)
 
-    def __init__(self, registry: Registry, *, alias_ttl: float = 0.5) -> None:
+
+class ModelManager:
+    """Resolves ``name``/``name@alias``/``name/versions/N`` (re-checking aliases every
+    ``alias_ttl`` seconds) and keeps loaded versions within the :class:`LoadPolicy`."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        alias_ttl: float = 0.5,
+        policy: LoadPolicy | None = None,
+        events: ManagerEvents | None = None,
+    ) -> None:
         self.registry = registry
         self.alias_ttl = alias_ttl
-        self._resolved: dict[str, _Resolved] = {}
-        self._loaded: dict[tuple[str, int], LoadedModel] = {}
-        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self.policy = policy or LoadPolicy()
+        self.events: ManagerEvents = events or NullEvents()
+        self._slots: OrderedDict[Key, _Slot] = OrderedDict()  # least recently used first
+        self._draining: dict[Key, _Slot] = {}
+        self._routes: dict[str, _Route] = {}
+        self._loading: dict[Key, _Loading] = {}
+        self._failures: dict[Key, _Failure] = {}
+        self._names: set[str] = set()
 
+    # ------------------------------------------------------------------------------ resolve
     async def resolve(self, ref: str) -> ModelVersion:
-        now = time.monotonic()
-        hit = self._resolved.get(ref)
-        if hit is not None and now - hit.at < self.alias_ttl:
-            return hit.version
         parsed = parse_ref(ref)
         version = await anyio.to_thread.run_sync(self.registry.resolve, parsed)
-        self._resolved[ref] = _Resolved(version, now)
+        self._names.add(version.name)
         return version
 
     async def get(self, ref: str) -> LoadedModel:
+        """The version ``ref`` names now, loaded; during a swap, the version it named before
+        until the new one is ready."""
+        now = time.monotonic()
+        route = self._routes.get(ref)
+        if route is not None and now - route.checked < self.alias_ttl and route.key in self._slots:
+            return self._touch(route.key, now)
         version = await self.resolve(ref)
         key = (version.name, version.version)
-        model = self._loaded.get(key)
-        if model is not None:
+        now = time.monotonic()
+        if key in self._slots:
+            self._switch(ref, key)
+            return self._touch(key, now)
+        route = self._routes.get(ref)
+        if route is not None and route.key != key and route.key in self._slots:
+            # Hot swap: keep answering from the current version while the new one loads.
+            route.checked = now
+            self._raise_if_failed_recently(key, now, quiet=True)
+            if key not in self._failures:
+                self._load_in_background(version, ref)
+            return self._touch(route.key, now)
+        model = await self._load(version)
+        if key not in self._slots:  # evicted at once by a concurrent load under a tight cap
             return model
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            model = self._loaded.get(key)
-            if model is None:
-                model = await anyio.to_thread.run_sync(load_version, self.registry, version)
-                self._loaded[key] = model
-        return model
+        self._switch(ref, key)
+        return self._touch(key, time.monotonic())
+
+    def known_names(self) -> set[str]:
+        """Model names this process has resolved (bounds metric label values)."""
+        return set(self._names)
 
     def invalidate(self) -> None:
-        """Forget resolved aliases (after an alias move in this process)."""
-        self._resolved.clear()
+        """Re-check every reference on its next request (after an alias move in this process)."""
+        for route in self._routes.values():
+            route.checked = float("-inf")
 
-    def loaded(self) -> list[tuple[str, int]]:
-        return sorted(self._loaded)
+    def release(self, ref: str) -> None:
+        """``ref`` is no longer served (e.g. an endpoint's split dropped it): its version is
+        unloaded once unused."""
+        route = self._routes.pop(ref, None)
+        if route is not None and not self._referenced(route.key):
+            self._retire(route.key, "released")
+
+    def forget(self, name: str, version: int | None = None) -> None:
+        """Unload a deleted version (or every version of a deleted model)."""
+        for ref, route in list(self._routes.items()):
+            if route.key[0] == name and version in (None, route.key[1]):
+                del self._routes[ref]
+        for key in [k for k in self._slots if k[0] == name and version in (None, k[1])]:
+            self._retire(key, "deleted")
+
+    # ------------------------------------------------------------------------------ predict
+    async def predict(self, model: LoadedModel, inputs: list[BaseModel]) -> list[dict[str, Any]]:
+        """Validated inputs -> outputs, off the event loop, under a lease on the version so an
+        unload waits for this request to finish."""
+        with self.lease(model) as slot:
+            if slot is not None:
+                slot.waiting += 1
+            started = False
+
+            def run() -> list[dict[str, Any]]:
+                nonlocal started
+                started = True
+                if slot is not None:
+                    slot.waiting -= 1
+                return model.predict_batch(inputs)
+
+            try:
+                outputs = await anyio.to_thread.run_sync(run)
+            finally:
+                if slot is not None and not started:
+                    slot.waiting -= 1
+            self.events.batch(model.name, model.version, len(inputs))
+            return outputs
+
+    @contextlib.contextmanager
+    def lease(self, model: LoadedModel) -> Iterator[_Slot | None]:
+        """Count a request as in flight on its version while the block runs."""
+        key = (model.name, model.version)
+        slot = self._slots.get(key) or self._draining.get(key)
+        if slot is None or slot.model is not model:
+            yield None
+            return
+        slot.inflight += 1
+        try:
+            yield slot
+        finally:
+            slot.inflight -= 1
+            if slot.retiring and slot.inflight == 0:
+                self._finish_unload(key, slot)
+
+    # ------------------------------------------------------------------------------ policy
+    def unload_idle(self, now: float | None = None) -> list[Key]:
+        """Unload versions unused for ``idle_seconds``; return them."""
+        if self.policy.idle_seconds is None:
+            return []
+        now = time.monotonic() if now is None else now
+        idle = [
+            key
+            for key, slot in self._slots.items()
+            if slot.inflight == 0 and now - slot.last_used >= self.policy.idle_seconds
+        ]
+        for key in idle:
+            self._retire(key, "idle")
+        return idle
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no request is in flight (or ``timeout``); True when none is."""
+        deadline = time.monotonic() + timeout
+        while self.inflight_total() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.inflight_total() == 0
+
+    # ------------------------------------------------------------------------------ state
+    def serving(self, ref: str) -> int | None:
+        """The version ``ref`` is answered by now, if it is loaded."""
+        route = self._routes.get(ref)
+        return route.key[1] if route is not None and route.key in self._slots else None
+
+    def loaded(self) -> list[Key]:
+        return sorted(self._slots)
+
+    def inflight_total(self) -> int:
+        slots = [*self._slots.values(), *self._draining.values()]
+        return sum(s.inflight for s in slots)
+
+    def failures(self) -> dict[str, str]:
+        """``name/versions/N`` -> why it could not be loaded."""
+        return {
+            f"{n}/versions/{v}": f.error.message for (n, v), f in sorted(self._failures.items())
+        }
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every version the manager holds, is loading, draining or failed to load."""
+        out: list[dict[str, Any]] = []
+        for key, slot in sorted(self._slots.items()):
+            out.append(self._describe(key, "loaded", slot))
+        for key, slot in sorted(self._draining.items()):
+            out.append(self._describe(key, "draining", slot))
+        out.extend({"name": n, "version": v, "state": "loading"} for n, v in sorted(self._loading))
+        out.extend(
+            {"name": n, "version": v, "state": "failed", "error": f.error.message}
+            for (n, v), f in sorted(self._failures.items())
+        )
+        return out
+
+    def loaded_bytes(self) -> int:
+        return sum(s.size_bytes for s in self._slots.values())
+
+    def _describe(self, key: Key, state: str, slot: _Slot) -> dict[str, Any]:
+        return {
+            "name": key[0],
+            "version": key[1],
+            "state": state,
+            "inflight": slot.inflight,
+            "queued": slot.waiting,
+            "size_bytes": slot.size_bytes,
+            "idle_seconds": round(time.monotonic() - slot.last_used, 3),
+        }
+
+    # ------------------------------------------------------------------------------ internals
+    def _touch(self, key: Key, now: float) -> LoadedModel:
+        slot = self._slots[key]
+        slot.last_used = now
+        self._slots.move_to_end(key)
+        return slot.model
+
+    def _switch(self, ref: str, key: Key) -> None:
+        previous = self._routes.get(ref)
+        self._routes[ref] = _Route(key, time.monotonic())
+        if previous is not None and previous.key != key and not self._referenced(previous.key):
+            self._retire(previous.key, "swapped")
+
+    def _referenced(self, key: Key) -> bool:
+        return any(route.key == key for route in self._routes.values())
+
+    def _raise_if_failed_recently(self, key: Key, now: float, *, quiet: bool = False) -> None:
+        failure = self._failures.get(key)
+        if failure is None:
+            return
+        if now - failure.at < self.policy.retry_seconds:
+            if not quiet:
+                raise failure.error
+            return
+        del self._failures[key]
+
+    def _load_in_background(self, version: ModelVersion, ref: str) -> None:
+        key = (version.name, version.version)
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._start_load(version)
+        if ref not in loading.refs:
+            loading.refs.add(ref)
+            loading.task.add_done_callback(lambda task: self._after_background(task, ref, key))
+
+    def _after_background(self, task: asyncio.Task[LoadedModel], ref: str, key: Key) -> None:
+        if not task.cancelled() and task.exception() is None and key in self._slots:
+            self._switch(ref, key)
+
+    def _start_load(self, version: ModelVersion) -> _Loading:
+        key = (version.name, version.version)
+        loading = _Loading(asyncio.get_running_loop().create_task(self._do_load(version)))
+        self._loading[key] = loading
+        return loading
+
+    async def _load(self, version: ModelVersion) -> LoadedModel:
+        key = (version.name, version.version)
+        self._raise_if_failed_recently(key, time.monotonic())
+        loading = self._loading.get(key) or self._start_load(version)
+        return await asyncio.shield(loading.task)
+
+    async def _do_load(self, version: ModelVersion) -> LoadedModel:
+        key = (version.name, version.version)
+        started = time.perf_counter()
+        try:
+            model, size = await anyio.to_thread.run_sync(self._load_sync, version)
+        except LimelightError as exc:
+            self._failed(key, exc, started)
+            raise
+        except Exception as exc:  # a broken artifact must not take the server down
+            error = ModelLoadError(
+                f"{version.ref} could not be loaded ({type(exc).__name__}: {exc}); "
+                "retrain it or move its alias back to a working version"
+            )
+            self._failed(key, error, started)
+            raise error from exc
+        finally:
+            self._loading.pop(key, None)
+        self._failures.pop(key, None)
+        now = time.monotonic()
+        self._make_room(size)
+        self._slots[key] = _Slot(model, size, now, now)
+        self.events.model_loaded(key[0], key[1], time.perf_counter() - started)
+        return model
+
+    def _load_sync(self, version: ModelVersion) -> tuple[LoadedModel, int]:
+        folder = self.registry.artifact_dir(version)
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        return load_version(self.registry, version), size
+
+    def _failed(self, key: Key, error: LimelightError, started: float) -> None:
+        self._failures[key] = _Failure(error, time.monotonic())
+        self.events.model_load_failed(key[0], key[1], time.perf_counter() - started)
+
+    def _make_room(self, incoming: int) -> None:
+        budget = self.policy.memory_budget_bytes
+        while self._slots and (
+            len(self._slots) >= self.policy.max_loaded
+            or (budget is not None and self.loaded_bytes() + incoming > budget)
+        ):
+            lru = next(iter(self._slots))
+            self._retire(lru, "evicted")
+
+    def _retire(self, key: Key, reason: str) -> None:
+        slot = self._slots.pop(key, None)
+        if slot is None:
+            return
+        for ref in [r for r, route in self._routes.items() if route.key == key]:
+            del self._routes[ref]
+        slot.retiring = True
+        self._draining[key] = slot
+        self.events.model_unloaded(key[0], key[1], reason)
+        if slot.inflight == 0:
+            self._finish_unload(key, slot)
+
+    def _finish_unload(self, key: Key, slot: _Slot) -> None:
+        if self._draining.get(key) is slot:
+            del self._draining[key]
+
+    async def close(self) -> None:
+        for task in [loading.task for loading in self._loading.values()]:
+            task.cancel()
+        for key in list(self._slots):
+            self._retire(key, "shutdown")

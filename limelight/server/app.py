@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 import limelight
+from limelight.deployments import DeploymentStore, load_file
 from limelight.errors import LimelightError
 from limelight.registry import Registry
 from limelight.runtime import ModelManager
+from limelight.runtime.manager import LoadPolicy
+from limelight.server.deployments import Deployments
 from limelight.server.errors import install_error_handlers
+from limelight.server.metrics import Metrics, MetricsMiddleware
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import health, models
+from limelight.server.routes import endpoints, health, metrics, models
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -26,20 +33,45 @@ class ServerState:
     settings: Settings
     registry: Registry
     manager: ModelManager
+    metrics: Metrics
+    deployment_store: DeploymentStore
+    deployments: Deployments
     preload: bool = False
     preloaded: bool = True
-    load_failures: dict[str, str] = field(default_factory=dict)
 
 
 async def _preload(state: ServerState) -> None:
-    """Load the default version of every model, so first requests do not pay for loading."""
-    for summary in state.registry.list_models():
+    """Load the default version of models (up to the loaded-models cap) and every endpoint's
+    targets, so first requests do not pay for loading. A model that fails is recorded by the
+    manager and reported by /readyz; the others still load."""
+    summaries = await anyio.to_thread.run_sync(state.registry.list_models)
+    for summary in summaries[: state.manager.policy.max_loaded]:
         try:
             await state.manager.get(summary.name)
         except LimelightError as exc:
-            state.load_failures[summary.name] = exc.message
             log.error("cannot load %s: %s", summary.name, exc.message)
     state.preloaded = True
+
+
+async def _start(state: ServerState) -> None:
+    removed = await anyio.to_thread.run_sync(state.registry.artifacts.clean_staging)
+    if removed:
+        log.warning("removed %d staging folder(s) left by interrupted training runs", removed)
+    if state.settings.deployments_file is not None:
+        specs = load_file(state.settings.deployments_file)
+        await anyio.to_thread.run_sync(lambda: state.deployment_store.apply(specs, actor="serve"))
+    await state.deployments.refresh()
+    if state.preload:
+        await _preload(state)
+
+
+async def _unload_idle(state: ServerState) -> None:
+    idle = state.manager.policy.idle_seconds
+    assert idle is not None
+    while True:
+        await asyncio.sleep(min(max(idle / 4, 0.05), 30.0))
+        for name, version in state.manager.unload_idle():
+            log.info("unloaded idle model %s/versions/%d", name, version)
 
 
 def create_app(
@@ -47,19 +79,40 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     registry = registry or Registry.from_settings(settings)
+    server_metrics = Metrics()
+    manager = ModelManager(
+        registry,
+        alias_ttl=settings.alias_cache_seconds,
+        policy=LoadPolicy.from_settings(settings),
+        events=server_metrics,
+    )
+    server_metrics.bind(manager)
+    store = DeploymentStore.for_registry(registry)
     state = ServerState(
         settings=settings,
         registry=registry,
-        manager=ModelManager(registry, alias_ttl=settings.alias_cache_seconds),
+        manager=manager,
+        metrics=server_metrics,
+        deployment_store=store,
+        deployments=Deployments(store, manager, ttl=settings.deployment_cache_seconds),
         preload=preload,
         preloaded=not preload,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if state.preload:
-            await _preload(state)
+        await _start(state)
+        idle = None
+        if manager.policy.idle_seconds is not None:
+            idle = asyncio.get_running_loop().create_task(_unload_idle(state))
         yield
+        if idle is not None:
+            idle.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await idle
+        await manager.drain(settings.grace_seconds)
+        await manager.close()
+        store.close()
 
     app = FastAPI(
         title="Limelight",
@@ -73,6 +126,9 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(models.router)
+    app.include_router(endpoints.router)
+    app.include_router(metrics.router)
+    app.add_middleware(MetricsMiddleware, metrics=server_metrics, manager=manager)
     return app
 
 

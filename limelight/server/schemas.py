@@ -51,6 +51,9 @@ class ModelInfo(BaseModel):
     latest_version: int
     aliases: dict[str, int]
     created_at: str
+    state: str = Field(description="loaded, loading, failed or unloaded (in this process)")
+    loaded_versions: list[int]
+    load_errors: dict[str, str] = Field(description="version -> why it could not be loaded")
 
 
 class ModelDetail(BaseModel):

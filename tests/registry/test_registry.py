@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,10 +115,17 @@ def test_missing_artifact_file_refuses_to_load(registry: Registry) -> None:
 
 def test_staging_is_cleaned_and_discarded(tmp_path: Path) -> None:
     store = LocalArtifactStore(tmp_path)
-    leftover = store.stage()
-    (leftover / "half").write_bytes(b"partial")
-    assert store.clean_staging() == 1
-    assert not leftover.exists()
+    live = store.stage()  # this process is alive: its folder stays
+    (live / "half").write_bytes(b"partial")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = store.staging_root / f"{gone.stdout.strip()}-abc"
+    dead.mkdir()
+    (dead / "half").write_bytes(b"partial")
+    legacy = store.staging_root / "0123abcd"  # a folder without an owner
+    legacy.mkdir()
+    assert store.clean_staging() == 2
+    assert not dead.exists() and not legacy.exists()
+    assert live.exists()
 
 
 def _register_many(url: str, root: str, count: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

@@ -15,7 +15,13 @@ async def healthz() -> FastJSONResponse:
     return FastJSONResponse({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness: the registry answers and preloaded models are loaded")
+@router.get(
+    "/readyz",
+    summary="Readiness: the registry answers and preloading is done",
+    description="503 while the registry cannot be reached or models are still preloading. A "
+    "model that failed to load is listed under `failed` (status `degraded`) without making the "
+    "server unready: every other model keeps serving.",
+)
 async def readyz(request: Request) -> FastJSONResponse:
     state = request.app.state.limelight
     problems: list[str] = []
@@ -23,14 +29,16 @@ async def readyz(request: Request) -> FastJSONResponse:
         await anyio.to_thread.run_sync(state.registry.list_models)
     except Exception as exc:  # any failure to reach the registry means not ready
         problems.append(f"registry: {exc}")
-    problems.extend(f"{ref}: {msg}" for ref, msg in state.load_failures.items())
     if not state.preloaded:
         problems.append("models are still loading")
+    failed = state.manager.failures()
     status = 200 if not problems else 503
+    label = "not ready" if problems else ("degraded" if failed else "ready")
     return FastJSONResponse(
         {
-            "status": "ready" if status == 200 else "not ready",
+            "status": label,
             "problems": problems,
+            "failed": failed,
             "loaded": [f"{n}/versions/{v}" for n, v in state.manager.loaded()],
         },
         status_code=status,

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from limelight.errors import InvalidInput, PayloadTooLarge
 from limelight.registry.refs import parse_ref
+from limelight.runtime import LoadedModel
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import (
@@ -48,8 +49,9 @@ _PREDICT_BODY = {
 
 @router.get("/models", summary="List models", response_model=list[ModelInfo])
 async def list_models(request: Request) -> FastJSONResponse:
-    registry = request.app.state.limelight.registry
-    models = await anyio.to_thread.run_sync(registry.list_models)
+    state = request.app.state.limelight
+    models = await anyio.to_thread.run_sync(state.registry.list_models)
+    held = state.manager.versions()
     return FastJSONResponse(
         [
             {
@@ -58,10 +60,22 @@ async def list_models(request: Request) -> FastJSONResponse:
                 "latest_version": m.latest_version,
                 "aliases": m.aliases,
                 "created_at": m.created_at.isoformat(),
+                **model_state(m.name, held),
             }
             for m in models
         ]
     )
+
+
+def model_state(name: str, held: list[dict[str, Any]]) -> dict[str, Any]:
+    """``state``: loaded (some version is loaded), loading, failed (a version failed to load and
+    none is loaded) or unloaded; with the loaded versions and load errors."""
+    mine = [v for v in held if v["name"] == name]
+    loaded = sorted(v["version"] for v in mine if v["state"] == "loaded")
+    errors = {str(v["version"]): v["error"] for v in mine if v["state"] == "failed"}
+    states = {v["state"] for v in mine}
+    state = next((s for s in ("loaded", "loading", "failed") if s in states), "unloaded")
+    return {"state": state, "loaded_versions": loaded, "load_errors": errors}
 
 
 @router.post(
@@ -75,9 +89,15 @@ async def list_models(request: Request) -> FastJSONResponse:
 )
 async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
     state = request.app.state.limelight
-    settings = state.settings
-    body = await read_json(request, settings.max_body_bytes)
+    body = await read_json(request, state.settings.max_body_bytes)
     model = await state.manager.get(ref)
+    payload = await run_predict(state, model, body)
+    return FastJSONResponse(payload, headers={"X-Limelight-Model-Version": str(model.version)})
+
+
+async def run_predict(state: Any, model: LoadedModel, body: Any) -> dict[str, Any]:
+    """One input or ``{"instances": [...]}`` through ``model``; the payload names the version."""
+    settings = state.settings
     limit = settings.max_text_chars
     if isinstance(body, dict) and "instances" in body:
         instances = body["instances"]
@@ -95,7 +115,7 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
             model.parse(item, max_text_chars=limit, where=f"instances[{i}]")
             for i, item in enumerate(instances)
         ]
-        outputs = await anyio.to_thread.run_sync(model.predict_batch, parsed)
+        outputs = await state.manager.predict(model, parsed)
         payload: dict[str, Any] = {
             "predictions": outputs,
             "model": model.name,
@@ -103,9 +123,9 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
         }
     else:
         parsed_one = model.parse(body, max_text_chars=limit)
-        outputs = await anyio.to_thread.run_sync(model.predict_batch, [parsed_one])
+        outputs = await state.manager.predict(model, [parsed_one])
         payload = {**outputs[0], "model": model.name, "version": model.version}
-    return FastJSONResponse(payload, headers={"X-Limelight-Model-Version": str(model.version)})
+    return payload
 
 
 @router.get(
