@@ -87,17 +87,22 @@ def score_file(
     fields = list(model.task.input_model.model_fields)
     mapping = {f: (columns or {}).get(f, f) for f in fields}
     rows = chunks = 0
-    for index, (frame, fraction) in enumerate(_chunks(source, kind, chunk_size)):
-        part = parts / f"part-{index:06d}.parquet"
-        if not part.exists():
-            table = _score_chunk(model, frame, mapping, constants or {}, keep_columns, rows)
-            tmp = part.with_suffix(".tmp")
-            pq.write_table(table, tmp)
-            os.replace(tmp, part)
-        rows += len(frame)
-        chunks += 1
-        if on_chunk is not None:
-            on_chunk(rows, fraction)
+    try:
+        for index, (frame, fraction) in enumerate(_chunks(source, kind, chunk_size)):
+            part = parts / f"part-{index:06d}.parquet"
+            if not part.exists():
+                table = _score_chunk(model, frame, mapping, constants or {}, keep_columns, rows)
+                tmp = part.with_suffix(".tmp")
+                pq.write_table(table, tmp)
+                os.replace(tmp, part)
+            rows += len(frame)
+            chunks += 1
+            if on_chunk is not None:
+                on_chunk(rows, fraction)
+    except BaseException:
+        if not any(parts.glob("part-*.parquet")):  # nothing worth resuming
+            shutil.rmtree(parts, ignore_errors=True)
+        raise
     if chunks == 0:
         raise DataError(f"{source} has no rows to score", field="input")
     _join(parts, chunks, output, model)
@@ -121,16 +126,18 @@ def _prepare_parts(parts: Path, manifest: dict[str, Any], resume: bool) -> int:
     stored = parts / "manifest.json"
     if parts.exists() and resume and stored.is_file():
         previous = json.loads(stored.read_text())
-        if previous != manifest:
+        scored = list(parts.glob("part-*.parquet"))
+        if previous != manifest and scored:
             changed = sorted(k for k in manifest if previous.get(k) != manifest[k])
             raise InvalidInput(
                 f"{parts} holds an interrupted run with other settings ({', '.join(changed)} "
                 "differ); run again with --restart to discard it",
                 field="output",
             )
-        for tmp in parts.glob("*.tmp"):
-            tmp.unlink()
-        return len(list(parts.glob("part-*.parquet")))
+        if previous == manifest:
+            for tmp in parts.glob("*.tmp"):
+                tmp.unlink()
+            return len(scored)
     if parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
