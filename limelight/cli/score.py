@@ -53,6 +53,8 @@ def score(
         TextColumn("{task.fields[rows]} rows"),
         TimeElapsedColumn(),
         console=err,
+        transient=True,  # the summary line replaces the bar; a failure leaves only its error
+        disable=not err.is_terminal,
     )
     with progress:
         task = progress.add_task("scoring", total=1.0, rows=0)
