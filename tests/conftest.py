@@ -158,3 +158,13 @@ def live_server(home: Path) -> Iterator[Callable[..., LiveServer]]:
     yield factory
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL server for the session (skipped outside CI when not installed)."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
