@@ -111,7 +111,7 @@ class LiveServer:
 
 
 def start_server(
-    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 90.0
+    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180.0
 ) -> LiveServer:
     """Start the real `limelight serve` on a free loopback port and wait until /readyz is 200."""
     port = free_port()
@@ -143,6 +143,7 @@ def start_server(
             pass
         time.sleep(0.2)
     process.kill()
+    process.wait()
     raise RuntimeError(f"server not ready within {timeout} s:\n{log.read_text()}")
 
 

@@ -67,6 +67,7 @@ def test_versions_number_up_and_aliases_move_with_history(any_registry: Registry
     history = registry.alias_history("m")
     assert [(e.from_version, e.to_version) for e in history] == [(None, 2), (2, 1)]
     assert history[0].actor == "test"
+    assert history[0].at.tzinfo is not None and registry.resolve("m").created_at.tzinfo is not None
     summary = registry.list_models()[0]
     assert (summary.name, summary.latest_version, summary.aliases) == ("m", 3, {"production": 1})
 
