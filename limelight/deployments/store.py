@@ -8,14 +8,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from limelight.deployments.spec import EndpointSpec, parse_endpoint, validate_endpoint_name
 from limelight.errors import NotFound, RegistryBusy
 from limelight.registry import Registry
-from limelight.registry.db import Base, make_engines, utcnow
+from limelight.registry.db import Base, UTCDateTime, make_engines, utcnow
 
 T = TypeVar("T")
 
@@ -26,7 +26,7 @@ class DeploymentRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class EndpointNotFound(NotFound):
