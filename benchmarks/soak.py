@@ -18,7 +18,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -79,7 +78,9 @@ async def closed_loop(url: str, seconds: float, concurrency: int) -> float:
         return done / (time.monotonic() - started)
 
 
-async def open_loop(url: str, rate: float, seconds: float, records: list[tuple[float, float, int, int | None]]) -> None:
+async def open_loop(
+    url: str, rate: float, seconds: float, records: list[tuple[float, float, int, int | None]]
+) -> None:
     """Send ``rate`` requests/s on a fixed schedule for ``seconds`` (at most 256 in flight)."""
     start = time.monotonic()
     gate = asyncio.Semaphore(256)
@@ -131,17 +132,30 @@ def main() -> None:
         frame = reviews(rows=2000, seed=3)
         columns = {"text": "review", "target": "sentiment"}
         for seed in (1, 2):
-            train(registry, "text-classification", frame, name="review-sentiment", columns=columns,
-                  algorithm="tfidf-logreg", seed=seed)
+            train(
+                registry,
+                "text-classification",
+                frame,
+                name="review-sentiment",
+                columns=columns,
+                algorithm="tfidf-logreg",
+                seed=seed,
+            )
         registry.set_alias("review-sentiment", "production", 1, actor="soak")
         server = start_server(home, "--grace-seconds", "10")
         pid = server.process.pid
         try:
-            print(f"server {server.url} pid {pid}; measuring capacity for {args.calibrate:.0f} s", flush=True)
+            print(
+                f"server {server.url} pid {pid}; measuring capacity for {args.calibrate:.0f} s",
+                flush=True,
+            )
             asyncio.run(closed_loop(server.url, 3, args.concurrency))  # warm up
             capacity = asyncio.run(closed_loop(server.url, args.calibrate, args.concurrency))
             rate = capacity * args.load
-            print(f"capacity {capacity:.0f} req/s -> soak at {rate:.0f} req/s for {args.duration:.0f} s", flush=True)
+            print(
+                f"capacity {capacity:.0f} req/s -> soak at {rate:.0f} req/s for {args.duration:.0f} s",
+                flush=True,
+            )
 
             records: list[tuple[float, float, int, int | None]] = []
             rss: list[tuple[float, float]] = []
@@ -178,14 +192,16 @@ def main() -> None:
     for start in range(0, int(args.duration), int(args.window)):
         inside = [r for r in records if start <= r[0] < start + args.window]
         ok = [r[1] for r in inside if r[2] == 200]
-        windows.append({
-            "start_s": start,
-            "requests": len(inside),
-            "errors": sum(1 for r in inside if r[2] != 200),
-            "p50_ms": round(1000 * (percentile(ok, 0.50) or 0), 2),
-            "p99_ms": round(1000 * (percentile(ok, 0.99) or 0), 2),
-            "versions": sorted({r[3] for r in inside if r[3] is not None}),
-        })
+        windows.append(
+            {
+                "start_s": start,
+                "requests": len(inside),
+                "errors": sum(1 for r in inside if r[2] != 200),
+                "p50_ms": round(1000 * (percentile(ok, 0.50) or 0), 2),
+                "p99_ms": round(1000 * (percentile(ok, 0.99) or 0), 2),
+                "versions": sorted({r[3] for r in inside if r[3] is not None}),
+            }
+        )
     steady = [m for t, m in rss if t >= min(30.0, args.duration / 4)]
     rss_start = steady[0] if steady else float("nan")
     rss_end = statistics.mean(steady[-5:]) if steady else float("nan")
@@ -210,9 +226,12 @@ def main() -> None:
         "p50_ms": round(1000 * (percentile(latencies, 0.5) or 0), 2),
         "p99_ms": round(1000 * (percentile(latencies, 0.99) or 0), 2),
         "swaps": [{"at_s": round(t, 1), "to_version": v} for t, v in swaps],
-        "rss_mb": {"after_warmup": round(rss_start, 1), "end": round(rss_end, 1),
-                   "max": round(max(m for _, m in rss), 1) if rss else None,
-                   "growth_pct": round(100 * (rss_end - rss_start) / rss_start, 2) if steady else None},
+        "rss_mb": {
+            "after_warmup": round(rss_start, 1),
+            "end": round(rss_end, 1),
+            "max": round(max(m for _, m in rss), 1) if rss else None,
+            "growth_pct": round(100 * (rss_end - rss_start) / rss_start, 2) if steady else None,
+        },
         "server_exit_code": exit_code,
         "windows": windows,
     }
@@ -237,8 +256,10 @@ def plot(result: dict, rss: list[tuple[float, float]], path: Path) -> None:  # t
     top.plot([x["start_s"] for x in w], [x["p99_ms"] for x in w], marker="o", label="p99")
     top.plot([x["start_s"] for x in w], [x["p50_ms"] for x in w], marker=".", label="p50")
     top.set_ylabel("latency per window (ms)")
-    top.set_title(f"soak at {result['target_rps']:.0f} req/s (70 % of {result['capacity_rps']:.0f}): "
-                  f"{result['requests']} requests, {result['errors']} errors")
+    top.set_title(
+        f"soak at {result['target_rps']:.0f} req/s (70 % of {result['capacity_rps']:.0f}): "
+        f"{result['requests']} requests, {result['errors']} errors"
+    )
     top.legend()
     bottom.plot([t for t, _ in rss], [m for _, m in rss], color="tab:green")
     bottom.set_ylabel("server RSS (MB)")

@@ -30,13 +30,23 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_deploy_commands(cli_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deploy_commands(
+    cli_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "limelight.yaml"
     path.write_text("endpoints:\n  reviews:\n    model: review-sentiment@production\n")
     assert run(capsys, "deploy", "apply", str(path))[2].strip() == "created reviews"
     code, _, err = run(
-        capsys, "deploy", "set", "canary", "--split", "review-sentiment@production=90",
-        "--split", "review-sentiment@candidate=10", "--sticky", "header:X-User-Id",
+        capsys,
+        "deploy",
+        "set",
+        "canary",
+        "--split",
+        "review-sentiment@production=90",
+        "--split",
+        "review-sentiment@candidate=10",
+        "--sticky",
+        "header:X-User-Id",
     )
     assert code == 0 and "created endpoint canary" in err
     code, out, _ = run(capsys, "deploy", "list", "--json")
@@ -58,24 +68,44 @@ def test_deploy_commands(cli_home: Path, tmp_path: Path, capsys: pytest.CaptureF
 
 def test_score_command(cli_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "in.csv"
-    pd.DataFrame({"review": ["What a wonderful film", "A dull mess"] * 50}).to_csv(source, index=False)
+    pd.DataFrame({"review": ["What a wonderful film", "A dull mess"] * 50}).to_csv(
+        source, index=False
+    )
     out_path = tmp_path / "scored.parquet"
     code, out, err = run(
-        capsys, "score", "review-sentiment", str(source), "-o", str(out_path),
-        "--column", "text=review", "--chunk-size", "30",
+        capsys,
+        "score",
+        "review-sentiment",
+        str(source),
+        "-o",
+        str(out_path),
+        "--column",
+        "text=review",
+        "--chunk-size",
+        "30",
     )
     assert code == 0, err
-    assert json.loads(out) == {"output": str(out_path), "rows": 100, "model": "review-sentiment", "version": 1}
+    assert json.loads(out) == {
+        "output": str(out_path),
+        "rows": 100,
+        "model": "review-sentiment",
+        "version": 1,
+    }
     assert "scored 100 rows" in err
     assert list(pq.read_table(out_path).to_pandas()["label"][:2]) == ["positive", "negative"]
     code, _, err = run(capsys, "score", "review-sentiment", str(source), "-o", str(out_path))
     assert code == 2 and "no column 'text'" in err and err.count("\n") == 1
-    code, _, err = run(capsys, "score", "review-sentiment", str(source), "-o", str(out_path), "--k", "3")
+    code, _, err = run(
+        capsys, "score", "review-sentiment", str(source), "-o", str(out_path), "--k", "3"
+    )
     assert code == 2 and "take no --k" in err
 
 
 def test_locked_registry_is_one_clear_error(
-    cli_home: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_home: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("LIMELIGHT_REGISTRY_BUSY_TIMEOUT_SECONDS", "0.2")
     holder = sqlite3.connect(str(settings.home / "registry.db"), isolation_level=None)

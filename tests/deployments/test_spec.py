@@ -69,9 +69,17 @@ def test_store_apply_and_prune(registry: Registry, tmp_path: Path) -> None:
     path = tmp_path / "limelight.yaml"
     path.write_text(YAML)
     store = DeploymentStore.for_registry(registry)
-    assert store.apply(load_file(path)) == {"created": ["reviews", "reviews-canary"], "updated": [], "removed": []}
+    assert store.apply(load_file(path)) == {
+        "created": ["reviews", "reviews-canary"],
+        "updated": [],
+        "removed": [],
+    }
     assert store.apply(load_file(path)) == {"created": [], "updated": [], "removed": []}
     path.write_text("endpoints: {reviews: {model: review-sentiment@staging}}")
-    assert store.apply(load_file(path), prune=True) == {"created": [], "updated": ["reviews"], "removed": ["reviews-canary"]}
+    assert store.apply(load_file(path), prune=True) == {
+        "created": [],
+        "updated": ["reviews"],
+        "removed": ["reviews-canary"],
+    }
     assert store.get("reviews").model == "review-sentiment@staging"
     store.close()

@@ -82,8 +82,12 @@ def test_ten_hot_swaps_under_load_fail_no_request(
 ) -> None:
     train_tiny(registry, alias="production")
     train_tiny(registry)
-    server = live_server(env={"LIMELIGHT_ALIAS_CACHE_SECONDS": "0.1", "LIMELIGHT_DEPLOYMENT_CACHE_SECONDS": "0.2"})
-    put = httpx.put(f"{server.url}/v1/endpoints/reviews", json={"model": "review-sentiment@production"})
+    server = live_server(
+        env={"LIMELIGHT_ALIAS_CACHE_SECONDS": "0.1", "LIMELIGHT_DEPLOYMENT_CACHE_SECONDS": "0.2"}
+    )
+    put = httpx.put(
+        f"{server.url}/v1/endpoints/reviews", json={"model": "review-sentiment@production"}
+    )
     assert put.status_code == 201, put.text
     paths = ["/v1/models/review-sentiment/predict", "/v1/endpoints/reviews/predict"]
     with Load(server.url, paths) as load:
@@ -170,8 +174,22 @@ def test_training_killed_mid_write_leaves_nothing(
     data = tmp_path / "big.csv"
     reviews(rows=3000, seed=5).to_csv(data, index=False)
     env = {**os.environ, "LIMELIGHT_HOME": str(home)}
-    cmd = [sys.executable, "-m", "limelight", "train", "text-classification", str(data),
-           "--text", "review", "--target", "sentiment", "--name", "killed", "--algorithm", "tfidf-logreg"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "limelight",
+        "train",
+        "text-classification",
+        str(data),
+        "--text",
+        "review",
+        "--target",
+        "sentiment",
+        "--name",
+        "killed",
+        "--algorithm",
+        "tfidf-logreg",
+    ]
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staging = registry.artifacts.staging_root
     deadline = time.monotonic() + 120
@@ -191,7 +209,14 @@ def test_training_killed_mid_write_leaves_nothing(
     assert leftovers  # the half-written folder is still there until the next start
     with sqlite3.connect(str(home / "registry.db")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    server = live_server()
+    server = live_server(env={"LIMELIGHT_IDLE_UNLOAD_SECONDS": "0.5"})
     assert not any(staging.iterdir())  # the server's start removed it
     r = httpx.post(f"{server.url}/v1/models/kept/predict", json={"text": "great"})
     assert r.status_code == 200
+    # the idle model is unloaded by the server's background sweep, and loads again on demand
+    deadline = time.monotonic() + 20
+    while metric(server.url, "limelight_model_unloads_total", reason="idle") < 1:
+        assert time.monotonic() < deadline, "the idle model was never unloaded"
+        time.sleep(0.2)
+    assert httpx.get(f"{server.url}/v1/models").json()[0]["state"] == "unloaded"
+    assert httpx.post(f"{server.url}/v1/models/kept/predict", json={"text": "ok"}).status_code == 200

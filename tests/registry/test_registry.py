@@ -150,7 +150,12 @@ def test_staging_is_cleaned_and_discarded(tmp_path: Path) -> None:
     store = LocalArtifactStore(tmp_path)
     live = store.stage()  # this process is alive: its folder stays
     (live / "half").write_bytes(b"partial")
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead = store.staging_root / f"{gone.stdout.strip()}-abc"
     dead.mkdir()
     (dead / "half").write_bytes(b"partial")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +39,11 @@ def test_every_format_scores_every_row(model: LoadedModel, tmp_path: Path, suffi
     source = write(frame, tmp_path / f"in{suffix}")
     seen: list[tuple[int, float]] = []
     result = score_file(
-        model, source, tmp_path / "out.parquet", chunk_size=5, columns={"text": "review"},
+        model,
+        source,
+        tmp_path / "out.parquet",
+        chunk_size=5,
+        columns={"text": "review"},
         on_chunk=lambda rows, fraction: seen.append((rows, fraction)),
     )
     assert (result.rows, result.chunks) == (21, 5)
@@ -55,9 +58,7 @@ def test_every_format_scores_every_row(model: LoadedModel, tmp_path: Path, suffi
     assert not (tmp_path / "out.parquet.parts").exists()
 
 
-def test_resume_after_interruption_scores_only_the_rest(
-    model: LoadedModel, tmp_path: Path
-) -> None:
+def test_resume_after_interruption_scores_only_the_rest(model: LoadedModel, tmp_path: Path) -> None:
     source = write(pd.DataFrame({"text": TEXTS}), tmp_path / "in.csv")
     output = tmp_path / "out.parquet"
     calls: list[int] = []
@@ -101,7 +102,9 @@ def test_bad_rows_and_files_fail_cleanly(model: LoadedModel, tmp_path: Path) -> 
         score_file(model, source, tmp_path / "out.parquet", chunk_size=4)
     assert not (tmp_path / "out.parquet").exists()
     with pytest.raises(DataError, match="no column 'text'"):
-        score_file(model, write(pd.DataFrame({"x": ["a"]}), tmp_path / "x.csv"), tmp_path / "o.parquet")
+        score_file(
+            model, write(pd.DataFrame({"x": ["a"]}), tmp_path / "x.csv"), tmp_path / "o.parquet"
+        )
     with pytest.raises(InvalidInput, match=r"\.csv, \.tsv"):
         score_file(model, tmp_path / "in.txt", tmp_path / "o.parquet")
     (tmp_path / "broken.parquet").write_bytes(b"not parquet")

@@ -56,7 +56,9 @@ async def test_metrics_count_requests_by_model_version_route_status(
     for _ in range(3):
         r = await client.post("/v1/models/review-sentiment/predict", json={"text": "great"})
         assert r.status_code == 200
-    await client.post("/v1/models/review-sentiment/predict", json={"instances": [{"text": "a"}, {"text": "b"}]})
+    await client.post(
+        "/v1/models/review-sentiment/predict", json={"instances": [{"text": "a"}, {"text": "b"}]}
+    )
     bad = await client.post("/v1/models/review-sentiment/predict", json={"nope": 1})
     assert bad.status_code == 422
     await client.post("/v1/models/no-such-model/predict", json={"text": "x"})
@@ -67,7 +69,13 @@ async def test_metrics_count_requests_by_model_version_route_status(
     route = "/v1/models/{ref:path}/predict"
 
     def requests(model: str, version: str, status: str) -> float:
-        labels = (("method", "POST"), ("model", model), ("route", route), ("status", status), ("version", version))
+        labels = (
+            ("method", "POST"),
+            ("model", model),
+            ("route", route),
+            ("status", status),
+            ("version", version),
+        )
         return got.get(("limelight_requests_total", labels), 0)
 
     assert requests("review-sentiment", "1", "200") == 4
@@ -85,9 +93,7 @@ async def test_metrics_count_requests_by_model_version_route_status(
     assert ("limelight_rate_limited_total", ()) not in got  # no 429 yet
 
 
-async def test_model_state_and_degraded_readiness(
-    settings: Settings, registry: Registry
-) -> None:
+async def test_model_state_and_degraded_readiness(settings: Settings, registry: Registry) -> None:
     train_tiny(registry, name="good")
     tamper(registry, train_tiny(registry, name="broken"))
     train_tiny(registry, name="idle")
@@ -149,12 +155,17 @@ async def test_endpoint_split_is_weighted_and_sticky(client: httpx.AsyncClient) 
 
 async def test_sticky_body_field_is_removed_before_validation(client: httpx.AsyncClient) -> None:
     spec = {
-        "split": [{"model": "review-sentiment/versions/1"}, {"model": "review-sentiment/versions/2"}],
+        "split": [
+            {"model": "review-sentiment/versions/1"},
+            {"model": "review-sentiment/versions/2"},
+        ],
         "sticky": "field:user_id",
     }
     assert (await client.put("/v1/endpoints/ab", json=spec)).status_code == 201
     versions = {
-        (await client.post("/v1/endpoints/ab/predict", json={"text": "ok", "user_id": 7})).json()["version"]
+        (await client.post("/v1/endpoints/ab/predict", json={"text": "ok", "user_id": 7})).json()[
+            "version"
+        ]
         for _ in range(10)
     }
     assert len(versions) == 1
@@ -165,14 +176,20 @@ async def test_endpoint_admin_errors(client: httpx.AsyncClient) -> None:
     assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
     r = await client.put("/v1/endpoints/x", json={"model": "review-sentiment", "split": []})
     assert r.status_code == 422 and "exactly one" in r.json()["error"]["message"]
-    r = await client.put("/v1/endpoints/x", json={"model": "review-sentiment", "sticky": "cookie:a"})
+    r = await client.put(
+        "/v1/endpoints/x", json={"model": "review-sentiment", "sticky": "cookie:a"}
+    )
     assert r.status_code == 422 and r.json()["error"]["field"] == "sticky"
-    r = await client.put("/v1/endpoints/x", json={"split": [{"model": "review-sentiment", "weight": 0}]})
+    r = await client.put(
+        "/v1/endpoints/x", json={"split": [{"model": "review-sentiment", "weight": 0}]}
+    )
     assert r.status_code == 422
     r = await client.post("/v1/endpoints/missing/predict", json={"text": "x"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "endpoint_not_found"
     assert (await client.delete("/v1/endpoints/missing")).status_code == 404
-    assert (await client.put("/v1/endpoints/x", json={"model": "review-sentiment"})).status_code == 201
+    assert (
+        await client.put("/v1/endpoints/x", json={"model": "review-sentiment"})
+    ).status_code == 201
     assert [e["name"] for e in (await client.get("/v1/endpoints")).json()] == ["x"]
     assert (await client.delete("/v1/endpoints/x")).status_code == 200
     assert (await client.get("/v1/endpoints/x")).status_code == 404
