@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +10,6 @@ import pytest
 
 from limelight.deployments import DeploymentStore, EndpointSpec, dump_file, load_file
 from limelight.errors import InvalidInput
-from limelight.registry import Registry
 
 YAML = """
 endpoints:
@@ -65,10 +65,19 @@ def test_choice_is_weighted_and_sticky() -> None:
     assert 0.07 < random_picks["m@b"] / 5000 < 0.13
 
 
-def test_store_apply_and_prune(registry: Registry, tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The deployment store on the embedded default and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    server = request.getfixturevalue("postgres")
+    return str(server.create_database(f"dep_{uuid.uuid4().hex[:12]}"))
+
+
+def test_store_apply_and_prune(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "limelight.yaml"
     path.write_text(YAML)
-    store = DeploymentStore.for_registry(registry)
+    store = DeploymentStore(db_url)
     assert store.apply(load_file(path)) == {
         "created": ["reviews", "reviews-canary"],
         "updated": [],

@@ -219,4 +219,6 @@ def test_training_killed_mid_write_leaves_nothing(
         assert time.monotonic() < deadline, "the idle model was never unloaded"
         time.sleep(0.2)
     assert httpx.get(f"{server.url}/v1/models").json()[0]["state"] == "unloaded"
-    assert httpx.post(f"{server.url}/v1/models/kept/predict", json={"text": "ok"}).status_code == 200
+    assert (
+        httpx.post(f"{server.url}/v1/models/kept/predict", json={"text": "ok"}).status_code == 200
+    )
