@@ -91,10 +91,10 @@ async def open_loop(
             sent = time.monotonic()
             try:
                 r = await client.post(PATH, json={"text": TEXTS[n % len(TEXTS)]})
-                status = r.status_code
+                status: int | str = r.status_code
                 version = r.json().get("version") if status == 200 else None
-            except httpx.HTTPError:
-                status, version = -1, None
+            except httpx.HTTPError as exc:  # no answer (e.g. a client timeout): named by type
+                status, version = type(exc).__name__, None
             records.append((sent - start, time.monotonic() - sent, status, version))
 
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -157,7 +157,7 @@ def main() -> None:
                 flush=True,
             )
 
-            records: list[tuple[float, float, int, int | None]] = []
+            records: list[tuple[float, float, int | str, int | None]] = []
             rss: list[tuple[float, float]] = []
             swaps: list[tuple[float, int]] = []
             stop = threading.Event()
