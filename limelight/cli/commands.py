@@ -15,11 +15,14 @@ from typing import Any
 import typer
 import uvicorn
 
-from limelight.cli.app import app, registry
+from limelight.cli.app import app, registry, settings
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
+from limelight.registry.audit import AuditLog
+from limelight.registry.keys import KeyStore
 from limelight.runtime import load
+from limelight.server.logs import configure_logging
 from limelight.tasks import TASKS, get_task
 from limelight.training import train as train_model
 
@@ -44,9 +47,10 @@ def train(
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version"),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
+    reg = registry()
     with RichProgress(err) as progress:
         version = train_model(
-            registry(),
+            reg,
             task,
             data,
             name=name,
@@ -57,6 +61,13 @@ def train(
             test_size=test_size,
             alias=alias,
             progress=progress,
+        )
+    if alias is not None:
+        AuditLog(reg.database_url).record(
+            actor="cli",
+            action="alias.set",
+            target=f"{name}@{alias}",
+            detail={"to": version.version},
         )
     m = version.manifest
     if len(m.get("leaderboard", [])) > 1:
@@ -109,19 +120,31 @@ def _is_loopback(host: str) -> bool:
 
 
 def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool) -> None:
-    if not _is_loopback(host) and not insecure:
-        raise InvalidInput(
-            f"refusing to serve on {host} without API keys; serve on 127.0.0.1, or pass --insecure",
-            field="host",
-        )
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
+    have_keys = KeyStore(settings().resolved_database_url).any_keys()
+    if not have_keys and not _is_loopback(host) and not insecure:
+        raise InvalidInput(
+            f"refusing to serve on {host} with no API key configured: create one with "
+            "`limelight keys create --name NAME --scopes admin`, serve on 127.0.0.1, "
+            "or pass --insecure",
+            field="host",
+        )
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
-    if not _is_loopback(host):
-        err.print(f"[bold red]WARNING[/]: serving on {host} with no authentication (--insecure)")
+    configure_logging()
+    if have_keys:
+        err.print("API keys are required (Authorization: Bearer <key> or X-API-Key)")
+    else:
+        where = "on loopback only" if _is_loopback(host) else f"on {host} (--insecure)"
+        err.print(
+            f"[bold red]WARNING: no API key exists: the server runs OPEN {where}; "
+            "anyone who can reach it can call every route, admin included. "
+            "Create a key with `limelight keys create` to turn authentication on.[/]"
+        )
     err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
     sys.stderr.flush()
     options: dict[str, Any] = {
+        "log_config": None,
         "factory": True,
         "host": host,
         "port": port,
@@ -158,7 +181,9 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to bind"),
     workers: int = typer.Option(1, "--workers", help="Worker processes"),
     preload: bool = typer.Option(True, "--preload/--no-preload", help="Load models at start"),
-    insecure: bool = typer.Option(False, "--insecure", help="Allow a non-loopback address"),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Allow a non-loopback address with no API key configured"
+    ),
 ) -> None:
     """Serve every registered model over HTTP."""
     run_server(host, port, workers, preload, insecure)
