@@ -4,7 +4,7 @@ and models deleted) as one row in the registry database: who, when, what, on wha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, DateTime, Integer, String, select
@@ -111,8 +111,12 @@ class AuditLog(SqlStore):
                 query = query.where(AuditRow.actor == actor)
             with Session(self._read) as session:
                 return [
-                    AuditEvent(r.id, r.at, r.actor, r.key_id, r.action, r.target, dict(r.detail))
+                    AuditEvent(r.id, _aware(r.at), r.actor, r.key_id, r.action, r.target, dict(r.detail))
                     for r in session.scalars(query)
                 ]
 
         return self._guard(work)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

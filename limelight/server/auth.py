@@ -26,6 +26,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.routing import BaseRoute, Match
 
 from limelight.errors import Forbidden, InvalidInput, LimelightError, RateLimited, Unauthorized
@@ -58,7 +59,7 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-def required_scope(route: BaseRoute) -> str:
+def required_scope(route: BaseRoute | RouteContext) -> str:
     extra = getattr(route, "openapi_extra", None) or {}
     return str(extra.get(SCOPE_FIELD, "admin"))
 
@@ -237,10 +238,13 @@ class SecurityMiddleware:
         return key
 
 
-def _match(scope: Scope) -> tuple[BaseRoute | None, dict[str, Any]]:
-    app = scope.get("app")
-    routes = getattr(getattr(app, "router", None), "routes", [])
-    for route in routes:
+def app_routes(app: Any) -> list[RouteContext]:
+    """Every route of the app, included routers flattened (what routing and OpenAPI see)."""
+    return list(iter_route_contexts(getattr(app, "routes", [])))
+
+
+def _match(scope: Scope) -> tuple[RouteContext | None, dict[str, Any]]:
+    for route in app_routes(scope.get("app")):
         match, child = route.matches(scope)
         if match == Match.FULL:
             return route, dict(child.get("path_params", {}))
