@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import logging
 import os
 import signal
 import sys
@@ -110,6 +111,9 @@ def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -
     out.print("(* tried by --algorithm auto)")
 
 
+log = logging.getLogger("limelight.serve")
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -132,16 +136,24 @@ def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool
         )
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
     configure_logging()
+    url = f"http://{host}:{port}"
     if have_keys:
-        err.print("API keys are required (Authorization: Bearer <key> or X-API-Key)")
+        log.info(
+            "serving on %s (docs at /docs); API keys are required",
+            url,
+            extra={"fields": {"auth": "on"}},
+        )
     else:
         where = "on loopback only" if _is_loopback(host) else f"on {host} (--insecure)"
-        err.print(
-            f"[bold red]WARNING: no API key exists: the server runs OPEN {where}; "
-            "anyone who can reach it can call every route, admin included. "
-            "Create a key with `limelight keys create` to turn authentication on.[/]"
+        log.warning(
+            "NO API KEY EXISTS: the server at %s runs OPEN %s; anyone who can reach it can call "
+            "every route, admin included. `limelight keys create` turns authentication on.",
+            url,
+            where,
+            extra={"fields": {"auth": "off"}},
         )
-    err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
+        if sys.stderr.isatty():  # and loudly for a person at a terminal
+            err.print(f"[bold red]WARNING: no API key exists: the server runs OPEN {where}[/]")
     sys.stderr.flush()
     options: dict[str, Any] = {
         "log_config": None,

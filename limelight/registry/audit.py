@@ -111,7 +111,9 @@ class AuditLog(SqlStore):
                 query = query.where(AuditRow.actor == actor)
             with Session(self._read) as session:
                 return [
-                    AuditEvent(r.id, _aware(r.at), r.actor, r.key_id, r.action, r.target, dict(r.detail))
+                    AuditEvent(
+                        r.id, _aware(r.at), r.actor, r.key_id, r.action, r.target, dict(r.detail)
+                    )
                     for r in session.scalars(query)
                 ]
 

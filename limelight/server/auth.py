@@ -19,7 +19,6 @@ other error.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +43,6 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/openapi.json"})
 PUBLIC_PREFIXES = ("/v2/health/",)
 MODEL_PARAMS = ("ref", "name", "model_name", "model")
 _CACHE_MAX = 10_000
-
-log = logging.getLogger("limelight.auth")
 
 
 def requires(kind: str) -> dict[str, Any]:
@@ -273,6 +270,18 @@ _AUTH_RESPONSES = {
 }
 
 
+def _own_validation_errors(operation: dict[str, Any]) -> None:
+    """FastAPI documents 422 as its own HTTPValidationError; every error here is rendered as
+    ``{"error": {...}}`` (server/errors.py), so document that instead."""
+    answer = operation.get("responses", {}).get("422")
+    if answer is None:
+        return
+    content = answer.get("content", {}).get("application/json", {})
+    if "HTTPValidationError" in str(content.get("schema", "")):
+        answer["description"] = "Invalid input"
+        content["schema"] = _ERROR_SCHEMA
+
+
 def _document(app: FastAPI) -> None:
     """Add the key schemes, each operation's scope and its 401/403/429 answers to OpenAPI."""
     build = app.openapi
@@ -287,6 +296,8 @@ def _document(app: FastAPI) -> None:
             "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
         }
         for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                _own_validation_errors(operation)
             if is_public(path):
                 continue
             for operation in operations.values():
@@ -301,6 +312,8 @@ def _document(app: FastAPI) -> None:
                             "content": {"application/json": {"schema": _ERROR_SCHEMA}},
                         },
                     )
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.get("schemas", {}).pop(name, None)
         app.openapi_schema = schema
         return schema
 
@@ -326,8 +339,4 @@ def install_security(app: FastAPI, settings: Settings) -> Security:
         RequestContextMiddleware, access=settings.access_log, log_bodies=settings.log_bodies
     )
     _document(app)
-    if not security.keys.any_keys():
-        log.warning(
-            "no API key exists: every route is open (create one with `limelight keys create`)"
-        )
     return security

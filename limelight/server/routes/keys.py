@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
@@ -15,6 +15,7 @@ from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["admin"])
+Scope = Annotated[str, Field(pattern=r"^(admin|train|predict:[A-Za-z0-9._*?\[\]-]{1,64})$")]
 _ADMIN = requires("admin")
 _ERRORS: dict[int | str, dict[str, Any]] = {s: ERROR_RESPONSES[s] for s in (404, 422)}
 
@@ -28,18 +29,28 @@ class KeyCreate(BaseModel):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         description="Who uses the key, e.g. mobile-app",
     )
-    scopes: list[str] = Field(
+    scopes: list[Scope] = Field(
         min_length=1,
         max_length=64,
         description="predict:<model glob> (e.g. predict:movie-*), train, admin",
         examples=[["predict:review-sentiment", "predict:movie-*"]],
     )
     expires: str | None = Field(
-        default=None, description="Lifetime like 12h, 30d or 2w (default: never)"
+        default=None,
+        pattern=r"^[0-9]{1,9}[smhdw]$",
+        description="Lifetime like 12h, 30d or 2w (default: never)",
     )
-    rate: str | None = Field(default=None, description="Like 50/s, 600/min or 1000/h")
+    rate: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,9}(\.[0-9]{1,6})?/(s|sec|m|min|h|hour|d|day)$",
+        description="Like 50/s, 600/min or 1000/h",
+    )
     burst: int | None = Field(default=None, ge=1, le=1_000_000, description="Bucket size")
-    quota: str | None = Field(default=None, description="Requests per UTC day, like 100000/day")
+    quota: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,15}(/(d|day))?$",
+        description="Requests per UTC day, like 100000/day",
+    )
 
 
 class KeyInfo(BaseModel):
