@@ -33,6 +33,7 @@ _REDACTIONS = (
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"), "[email]"),
     (re.compile(r"(?<![\w.])\+?\d(?:[\s().-]?\d){7,14}(?![\w.])"), "[phone]"),
 )
+_PROBES = frozenset({"/healthz", "/readyz"})  # polled every few seconds: not logged when fine
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BODY_LOG_LIMIT = 4096
 _SAFE_FIELDS = frozenset({"key_id", "method", "status", "duration_ms"})  # never personal
@@ -136,7 +137,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive_logged if self.log_bodies else receive, send_with_id)
         finally:
-            if self.access:
+            quiet = status == 200 and scope.get("path") in _PROBES
+            if self.access and not quiet:
                 state = scope.get("state", {})
                 fields: dict[str, Any] = {
                     "method": scope.get("method"),
