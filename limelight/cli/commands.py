@@ -22,10 +22,6 @@ from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
 from limelight.registry.audit import AuditLog
 from limelight.registry.keys import KeyStore
-from limelight.runtime import load
-from limelight.server.logs import configure_logging
-from limelight.tasks import TASKS, get_task
-from limelight.training import train as train_model
 
 
 @app.command()
@@ -48,6 +44,8 @@ def train(
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version"),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
+    from limelight.training import train as train_model
+
     reg = registry()
     with RichProgress(err) as progress:
         version = train_model(
@@ -85,6 +83,8 @@ def predict(
     json_input: str | None = typer.Option(None, "--json", help="One input as a JSON object"),
 ) -> None:
     """Predict in process with a registered model; prints one JSON object per input."""
+    from limelight.runtime import load
+
     inputs: list[object] = list(text)
     if json_input is not None:
         try:
@@ -101,6 +101,8 @@ def predict(
 @app.command()
 def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -> None:
     """List tasks and the algorithm names `--algorithm` takes."""
+    from limelight.tasks import TASKS, get_task
+
     names = [task] if task else list(TASKS)
     for name in names:
         t = get_task(name)
@@ -134,6 +136,8 @@ def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool
             "or pass --insecure",
             field="host",
         )
+    from limelight.server.logs import configure_logging
+
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
     configure_logging()
     url = f"http://{host}:{port}"
