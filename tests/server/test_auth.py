@@ -195,4 +195,4 @@ def test_http_admin_actions_are_audited(
     _assert_error(client.get("/v1/audit", params={"limit": 0}, headers=h), 422, "invalid_input")
     bad_scope = client.post("/v1/keys", json={"name": "z", "scopes": ["root"]}, headers=h)
     _assert_error(bad_scope, 422, "invalid_input")
-    assert bad_scope.json()["error"]["field"] == "scopes"
+    assert bad_scope.json()["error"]["field"] == "scopes.0"
