@@ -186,7 +186,7 @@ class SecurityMiddleware:
         self.security = security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_public(scope["path"]):
+        if scope["type"] not in ("http", "websocket") or is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
         decision: Decision | None = None
@@ -197,6 +197,10 @@ class SecurityMiddleware:
                 if not decision.allowed:
                     raise decision.error()
         except LimelightError as exc:
+            if scope["type"] == "websocket":  # refuse the handshake (policy violation)
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1008, "reason": exc.message[:120]})
+                return
             response = error_response(exc.status_code, exc.code, exc.message, exc.field)
             if isinstance(exc, Unauthorized):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="limelight"'

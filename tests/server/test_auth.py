@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from limelight.registry import ModelVersion, Registry
 from limelight.server.app import create_app
@@ -47,8 +49,8 @@ def _protected_routes(app: FastAPI) -> list[tuple[str, str, str]]:
     found = []
     for route in app_routes(app):
         path = route.path
-        if path is None or is_public(path):
-            continue
+        if path is None or is_public(path) or isinstance(route.original_route, WebSocketRoute):
+            continue  # websocket routes: see test_websocket_routes_are_guarded_too
         for method in sorted(route.methods or {"GET"}):
             if method == "HEAD":
                 continue
@@ -196,3 +198,24 @@ def test_http_admin_actions_are_audited(
     bad_scope = client.post("/v1/keys", json={"name": "z", "scopes": ["root"]}, headers=h)
     _assert_error(bad_scope, 422, "invalid_input")
     assert bad_scope.json()["error"]["field"] == "scopes.0"
+
+
+def test_websocket_routes_are_guarded_too(app: FastAPI) -> None:
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    app.add_api_websocket_route("/v1/test-stream/{ref}", echo)
+    admin = _new_key(app, "root", "admin")
+    with TestClient(app) as client:
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect("/v1/test-stream/x"),
+        ):
+            pass
+        assert refused.value.code == 1008
+        with client.websocket_connect(
+            "/v1/test-stream/x", headers={"Authorization": f"Bearer {admin}"}
+        ) as ws:
+            assert ws.receive_text() == "hello"
