@@ -18,7 +18,7 @@ from limelight.registry import ModelVersion, Registry
 from limelight.server.app import create_app
 from limelight.settings import Settings
 
-EXAMPLES_PER_OPERATION = 50
+EXAMPLES_PER_OPERATION = 45
 MIN_CASES = 1000
 
 
