@@ -7,7 +7,14 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from limelight.cli import commands, demo, deploy, models, score  # noqa: F401  (registers the commands)  # noqa: F401
+from limelight.cli import (  # noqa: F401  (registers the commands)
+    commands,
+    demo,
+    deploy,
+    keys,
+    models,
+    score,
+)
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

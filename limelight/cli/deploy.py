@@ -13,6 +13,7 @@ from limelight.cli.render import err, out
 from limelight.deployments import DeploymentStore, EndpointSpec, dump_file, load_file
 from limelight.deployments.spec import parse_endpoint
 from limelight.errors import InvalidInput
+from limelight.registry.audit import AuditLog
 
 deploy_app = typer.Typer(
     help="Deployment endpoints: model refs and canary splits.", no_args_is_help=True
@@ -22,6 +23,12 @@ app.add_typer(deploy_app, name="deploy")
 
 def _store() -> DeploymentStore:
     return DeploymentStore.for_registry(registry())
+
+
+def _audit(action: str, target: str, detail: dict[str, object] | None = None) -> None:
+    AuditLog(registry().database_url).record(
+        actor="cli", action=action, target=target, detail=detail
+    )
 
 
 def _check_targets(spec: EndpointSpec) -> None:
@@ -41,6 +48,10 @@ def apply(
         _check_targets(spec)
     store = _store()
     changes = store.apply(specs, prune=prune, actor="cli")
+    for name in changes["created"] + changes["updated"]:
+        _audit("endpoint.set", name, specs[name].model_dump(exclude_none=True))
+    for name in changes["removed"]:
+        _audit("endpoint.delete", name)
     for what, names in changes.items():
         for name in names:
             err.print(f"{what} {name}")
@@ -78,6 +89,7 @@ def set_endpoint(
     _check_targets(spec)
     store = _store()
     created = store.put(name, spec, actor="cli")
+    _audit("endpoint.set", name, spec.model_dump(exclude_none=True))
     err.print(f"{'created' if created else 'updated'} endpoint {name}")
 
 
@@ -110,4 +122,5 @@ def delete(name: str = typer.Argument(..., help="Endpoint name")) -> None:
     """Delete an endpoint."""
     store = _store()
     store.delete(name)
+    _audit("endpoint.delete", name)
     err.print(f"deleted endpoint {name}")

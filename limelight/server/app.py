@@ -18,11 +18,12 @@ from limelight.errors import LimelightError
 from limelight.registry import Registry
 from limelight.runtime import ModelManager
 from limelight.runtime.manager import LoadPolicy
+from limelight.server.auth import install_security
 from limelight.server.deployments import Deployments
 from limelight.server.errors import install_error_handlers
 from limelight.server.metrics import Metrics, MetricsMiddleware
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import endpoints, health, metrics, models
+from limelight.server.routes import admin, endpoints, health, keys, metrics, models
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -124,10 +125,14 @@ def create_app(
     )
     app.state.limelight = state
     install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(health.router)
     app.include_router(models.router)
+    app.include_router(admin.router)
+    app.include_router(keys.router)
     app.include_router(endpoints.router)
     app.include_router(metrics.router)
+    # outermost: counts every answer, 401/403/429 from the security middleware included
     app.add_middleware(MetricsMiddleware, metrics=server_metrics, manager=manager)
     return app
 
@@ -136,4 +141,7 @@ def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
     import os
 
+    from limelight.server.logs import configure_logging
+
+    configure_logging()
     return create_app(Settings(), preload=os.environ.get("LIMELIGHT_PRELOAD", "1") == "1")

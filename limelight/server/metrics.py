@@ -170,7 +170,7 @@ class MetricsMiddleware:
                 status = message["status"]
                 for raw_key, raw_value in message.get("headers", []):
                     key = raw_key.decode("latin-1").lower()
-                    if key.startswith("x-limelight-"):
+                    if key.startswith("x-limelight-") or key == "x-quota-remaining":
                         headers[key] = raw_value.decode("latin-1")
             await send(message)
 
@@ -187,8 +187,9 @@ class MetricsMiddleware:
         m = self.metrics
         m.requests.labels(model, version, template, scope["method"], str(status)).inc()
         m.latency.labels(model, version, template).observe(seconds)
-        if status == 429:
-            m.rate_limited.labels(template, headers.get("x-limelight-limit-reason", "rate")).inc()
+        if status == 429:  # refused by the rate limiter: quota when the daily quota is used up
+            reason = "quota" if headers.get("x-quota-remaining") == "0" else "rate"
+            m.rate_limited.labels(template, reason).inc()
 
     def _model_of(self, params: dict[str, Any]) -> str:
         ref = params.get("ref") or params.get("model_name")

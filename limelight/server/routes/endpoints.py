@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Request
 from limelight.deployments import EndpointSpec, parse_endpoint
 from limelight.errors import InvalidInput
 from limelight.registry.refs import parse_ref
+from limelight.server.auth import actor_of, authorize_model, requires
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.routes.models import run_predict
@@ -34,14 +35,19 @@ def _describe(state: Any, name: str, spec: EndpointSpec) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="List deployment endpoints")
+@router.get("", summary="List deployment endpoints", openapi_extra=requires("predict:any"))
 async def list_endpoints(request: Request) -> FastJSONResponse:
     state = request.app.state.limelight
     specs = await state.deployments.current()
     return FastJSONResponse([_describe(state, n, s) for n, s in specs.items()])
 
 
-@router.get("/{name}", summary="Show an endpoint", responses={404: ERROR_RESPONSES[404]})
+@router.get(
+    "/{name}",
+    summary="Show an endpoint",
+    responses={404: ERROR_RESPONSES[404]},
+    openapi_extra=requires("predict:any"),
+)
 async def get_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
     state = request.app.state.limelight
     return FastJSONResponse(_describe(state, name, await state.deployments.get(name)))
@@ -54,6 +60,7 @@ async def get_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
     '"sticky": "header:X-User-Id"}`, optional `batching`. Every target must resolve; the '
     "answer comes once the new targets are loaded and take traffic.",
     responses={s: ERROR_RESPONSES[s] for s in (404, 422)},
+    openapi_extra=requires("admin"),
 )
 async def put_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
     state = request.app.state.limelight
@@ -61,9 +68,11 @@ async def put_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
     spec = parse_endpoint(name, raw)
     for target in spec.targets:  # unknown models, versions or aliases are refused (404)
         await anyio.to_thread.run_sync(state.registry.resolve, parse_ref(target.model))
+    actor, _key_id = actor_of(request)
     created = await anyio.to_thread.run_sync(
-        lambda: state.deployment_store.put(name, spec, actor="http")
+        lambda: state.deployment_store.put(name, spec, actor=actor)
     )
+    await _audit(request, "endpoint.set", name, spec.model_dump(exclude_none=True))
     await state.deployments.refresh()
     return FastJSONResponse(_describe(state, name, spec), status_code=201 if created else 200)
 
@@ -74,6 +83,7 @@ async def put_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
 async def delete_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
     state = request.app.state.limelight
     await anyio.to_thread.run_sync(state.deployment_store.delete, name)
+    await _audit(request, "endpoint.delete", name, None)
     await state.deployments.refresh()
     return FastJSONResponse({"deleted": name})
 
@@ -84,6 +94,7 @@ async def delete_endpoint(request: Request, name: str = _NAME) -> FastJSONRespon
     description="Same bodies as `/v1/models/{ref}/predict`. With a split, the target is picked "
     "by weight; a sticky endpoint keeps one key (header or body field) on one target.",
     responses=ERROR_RESPONSES,
+    openapi_extra=requires("predict:any"),
 )
 async def predict_endpoint(request: Request, name: str = _NAME) -> FastJSONResponse:
     state = request.app.state.limelight
@@ -91,6 +102,7 @@ async def predict_endpoint(request: Request, name: str = _NAME) -> FastJSONRespo
     body = await read_json(request, state.settings.max_body_bytes)
     key = _sticky_key(spec, request, body)
     target = spec.choose(name, key)
+    authorize_model(request, parse_ref(target.model).name)  # the key's predict scope
     model = await state.manager.get(target.model)
     payload = await run_predict(state, model, body)
     state.metrics.endpoint_requests.labels(name, target.model, str(model.version)).inc()
@@ -101,6 +113,15 @@ async def predict_endpoint(request: Request, name: str = _NAME) -> FastJSONRespo
             "X-Limelight-Model": model.name,
             "X-Limelight-Target": target.model,
         },
+    )
+
+
+async def _audit(request: Request, action: str, name: str, detail: Any) -> None:
+    actor, key_id = actor_of(request)
+    await anyio.to_thread.run_sync(
+        lambda: request.app.state.security.audit.record(
+            actor=actor, key_id=key_id, action=action, target=name, detail=detail
+        )
     )
 
 
