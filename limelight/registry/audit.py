@@ -14,7 +14,14 @@ from limelight.registry.db import Base, utcnow
 from limelight.registry.sql import SqlStore
 
 AuditAction = Literal[
-    "key.create", "key.revoke", "alias.set", "alias.remove", "version.delete", "model.delete"
+    "key.create",
+    "key.revoke",
+    "alias.set",
+    "alias.remove",
+    "version.delete",
+    "model.delete",
+    "endpoint.set",
+    "endpoint.delete",
 ]
 ACTIONS: tuple[str, ...] = get_args(AuditAction)
 

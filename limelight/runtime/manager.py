@@ -180,6 +180,21 @@ class ModelManager:
         for route in self._routes.values():
             route.checked = float("-inf")
 
+    async def refresh(self, name: str | None = None) -> None:
+        """Re-resolve the references of model ``name`` (or all) now, after an alias move in this
+        process: each new version is loaded first, then takes the reference's traffic. A version
+        that cannot be loaded is recorded and the old one keeps serving."""
+        for ref in [r for r, route in self._routes.items() if name in (None, route.key[0])]:
+            try:
+                version = await self.resolve(ref)
+                key = (version.name, version.version)
+                if key not in self._slots:
+                    await self._load(version)
+            except LimelightError:
+                continue  # unknown now (alias removed) or failed: recorded, old one serves
+            if key in self._slots:
+                self._switch(ref, key)
+
     def release(self, ref: str) -> None:
         """``ref`` is no longer served (e.g. an endpoint's split dropped it): its version is
         unloaded once unused."""

@@ -57,7 +57,7 @@ async def move_alias(
     previous = await anyio.to_thread.run_sync(
         lambda: state.registry.set_alias(name, alias, body.version, actor=actor)
     )
-    state.manager.invalidate()
+    await state.manager.refresh(name)  # load the new version, then switch its traffic
     await anyio.to_thread.run_sync(
         lambda: _security(request).audit.record(
             actor=actor,
@@ -87,7 +87,7 @@ async def remove_alias(
     previous = await anyio.to_thread.run_sync(
         lambda: state.registry.remove_alias(name, alias, actor=actor)
     )
-    state.manager.invalidate()
+    await state.manager.refresh(name)  # load the new version, then switch its traffic
     await anyio.to_thread.run_sync(
         lambda: _security(request).audit.record(
             actor=actor,
