@@ -7,14 +7,8 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from limelight.cli import (  # noqa: F401  (registers the commands)
-    commands,
-    demo,
-    deploy,
-    keys,
-    models,
-    score,
-)
+# importing the command modules registers their commands
+from limelight.cli import commands, demo, deploy, keys, models, score  # noqa: F401
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from limelight.registry.db import Base, utcnow
+from limelight.registry.db import Base, UTCDateTime, utcnow
 from limelight.registry.sql import SqlStore
 
 AuditAction = Literal[
@@ -30,7 +30,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     action: Mapped[str] = mapped_column(String(32), index=True)

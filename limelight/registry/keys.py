@@ -19,12 +19,12 @@ from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, func, select
+from sqlalchemy import JSON, Float, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from limelight.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from limelight.registry.audit import add_event
-from limelight.registry.db import Base, utcnow
+from limelight.registry.db import Base, UTCDateTime, utcnow
 from limelight.registry.sql import SqlStore
 
 PREFIX = "ll"
@@ -45,9 +45,9 @@ class ApiKeyRow(Base):
     rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     burst: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
