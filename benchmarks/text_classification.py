@@ -66,7 +66,9 @@ def load(
         protocol = "SST-2: GLUE train -> GLUE dev"
         if sst2_rows and sst2_rows < len(train):
             train = train.sample(n=sst2_rows, random_state=42)
-            protocol += f" (a random {sst2_rows:,} of the {len(sst2(root, 'train')):,} train rows, seed 42)"
+            protocol += (
+                f" (a random {sst2_rows:,} of the {len(sst2(root, 'train')):,} train rows, seed 42)"
+            )
     return (
         train["text"].tolist(),
         train["label"].tolist(),

@@ -70,7 +70,9 @@ def select_classifier(
         progress.stage(f"refitting {name} on train + validation", total=None)
         x_full = concat(train[0], validation[0])
         y_full = np.concatenate([train[1], validation[1]])
-        estimator = algorithm.build(seed).fit(x_full, y_full, **_progress_kwargs(algorithm, progress))
+        estimator = algorithm.build(seed).fit(
+            x_full, y_full, **_progress_kwargs(algorithm, progress)
+        )
     else:
         estimator = kept
     progress.stage("evaluating on the test split", total=None)

@@ -55,7 +55,9 @@ class TextClassification(Task):
     roles: ClassVar[dict[str, str]] = {"text": "the text column", "target": "the label column"}
     required_roles = ("text", "target")
     algorithms = ALGORITHMS
-    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg")
+    # auto: the fast candidates plus TextCNN (bounded by its wall-clock budget); the GRU and
+    # fine-tuned MiniLM take many minutes on a CPU and are opt-in by name (README, benchmark).
+    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg", "textcnn")
     input_model = TextInput
     output_model = TextPrediction
     selection_metric = "f1_macro"

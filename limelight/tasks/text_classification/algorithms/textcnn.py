@@ -29,7 +29,7 @@ class TextCNN(NeuralAlgorithm):
         batch_size: int = 50,
         lr: float = 1e-3,
         patience: int = 2,
-        max_seconds: float = 600.0,
+        max_seconds: float = 300.0,
         max_len: int = 100,
     ) -> None:
         self.embeddings = check_embeddings(embeddings)

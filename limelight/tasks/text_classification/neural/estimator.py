@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from limelight.tasks.base import Progress
-from limelight.tasks.text_classification.neural.networks import WithSoftmax
+from limelight.tasks.text_classification.neural.networks import BiGRU, WithSoftmax
 from limelight.tasks.text_classification.neural.serving import CONFIG_FILE, FORMAT, ONNX_FILE
 from limelight.tasks.text_classification.neural.tokens import Tokenizer, batch_ids
 from limelight.tasks.text_classification.neural.training import (
@@ -95,7 +95,7 @@ class NeuralTextClassifier:
 def export_onnx(network: nn.Module, path: Path, min_len: int) -> None:
     """Trace the network (in eval mode) to ONNX with dynamic batch and length axes."""
     network.eval()
-    exportable = network.exportable() if hasattr(network, "exportable") else network
+    exportable = network.exportable() if isinstance(network, BiGRU) else network
     wrapped = WithSoftmax(exportable).eval()
     ids, mask = batch_ids(_Sample(), ["a b c d e f g", "a b"], 64, min_len)
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():

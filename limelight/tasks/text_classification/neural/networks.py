@@ -4,6 +4,7 @@ classes]; padding never changes a text's result, so a text scores the same alone
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -118,7 +119,9 @@ class _UnpackedBiGRU(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         lengths = attention_mask.sum(dim=1).clamp(min=1)
         positions = torch.arange(input_ids.shape[1]).unsqueeze(0)  # [1, T]
-        flipped = torch.where(positions < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - positions, positions)
+        flipped = torch.where(
+            positions < lengths.unsqueeze(1), lengths.unsqueeze(1) - 1 - positions, positions
+        )
         last = (lengths - 1).view(-1, 1, 1)
         x = self.embed(input_ids)
         final: list[torch.Tensor] = []
@@ -141,10 +144,10 @@ class MiniLMClassifier(nn.Module):
     """MiniLM (all layers trainable), mean-pooled over the real tokens as in sentence-transformers,
     dropout, a linear head."""
 
-    def __init__(self, encoder: nn.Module, classes: int, *, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: Any, classes: int, *, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
-        hidden = int(encoder.config.hidden_size)  # type: ignore[union-attr]
+        hidden = int(encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden, classes)
 

@@ -76,7 +76,7 @@ def split_validation(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training and early-stopping parts; tiny data validates on everything."""
     index = np.arange(n)
-    held = int(round(n * fraction))
+    held = round(n * fraction)
     if held < 2 or n - held < 2:
         return index, index
     counts = np.bincount(y)
