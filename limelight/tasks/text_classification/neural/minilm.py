@@ -29,7 +29,9 @@ def transformer() -> Any:
     """A fresh copy of MiniLM's BERT encoder (all weights trainable), eager attention so the
     graph exports to ONNX the same way on every machine."""
     from transformers import AutoModel
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()  # our own progress bar is on screen
     return AutoModel.from_pretrained(
         str(model_path()), local_files_only=True, attn_implementation="eager"
     )

@@ -36,7 +36,12 @@ class OnnxTextClassifier:
     """fit-free estimator over an exported folder: ``predict_proba(texts)`` and ``classes_``."""
 
     def __init__(self, folder: Path, *, batch_size: int = 64) -> None:
-        import onnxruntime as ort
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise ModelLoadError(
+                "neural models are served with ONNX Runtime: pip install 'limelight[neural]'"
+            ) from exc
 
         try:
             self.config: dict[str, Any] = json.loads((folder / CONFIG_FILE).read_text())
