@@ -48,9 +48,9 @@ TINY: dict[str, dict[str, Any]] = {
 REAL: dict[str, dict[str, Any]] = {
     "textcnn": {"embeddings": "minilm", "filters": 32, "epochs": 1, "batch_size": 32},
     "gru": {"embeddings": "minilm", "hidden": 32, "epochs": 1, "batch_size": 32},
-    "minilm-finetune": {"epochs": 1, "batch_size": 16, "lr": 1e-4, "max_len": 48},
+    "minilm-finetune": {"epochs": 1, "batch_size": 16, "lr": 1e-4, "max_len": 40},
 }
-REAL_ROWS = {"textcnn": 2000, "gru": 2000, "minilm-finetune": 500}
+REAL_ROWS = {"textcnn": 2000, "gru": 2000, "minilm-finetune": 400}
 
 
 class Recorder:
