@@ -78,6 +78,17 @@ class Settings(BaseSettings):
         description="How long the server trusts a resolved alias before asking the registry again.",
     )
 
+    torch_threads: int = Field(
+        default=0,
+        ge=0,
+        description="PyTorch intra-op threads while training neural models; 0 = every core.",
+    )
+    onnx_threads: int = Field(
+        default=0,
+        ge=0,
+        description="ONNX Runtime intra-op threads per served neural model; 0 = every core.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'registry.db'}"
