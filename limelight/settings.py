@@ -121,6 +121,16 @@ class Settings(BaseSettings):
         description="How long a registry write waits for another writer's lock before "
         "answering 503 registry_busy (retryable).",
     )
+    torch_threads: int = Field(
+        default=0,
+        ge=0,
+        description="PyTorch intra-op threads while training neural models; 0 = every core.",
+    )
+    onnx_threads: int = Field(
+        default=0,
+        ge=0,
+        description="ONNX Runtime intra-op threads per served neural model; 0 = every core.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

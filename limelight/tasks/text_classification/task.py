@@ -19,7 +19,7 @@ from limelight.tasks.selection import select_classifier
 from limelight.tasks.text_classification.algorithms import ALGORITHMS
 from limelight.tasks.text_classification.schemas import TextInput, TextPrediction
 
-MODEL_FILE = "model.skops"
+NO_REFIT = "none: the winner early-stopped on a held-out slice of train and is kept as fitted"
 
 
 class TextClassifier:
@@ -55,7 +55,9 @@ class TextClassification(Task):
     roles: ClassVar[dict[str, str]] = {"text": "the text column", "target": "the label column"}
     required_roles = ("text", "target")
     algorithms = ALGORITHMS
-    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg")
+    # auto: the fast candidates plus TextCNN (bounded by its wall-clock budget); the GRU and
+    # fine-tuned MiniLM take many minutes on a CPU and are opt-in by name (README, benchmark).
+    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg", "textcnn")
     input_model = TextInput
     output_model = TextPrediction
     selection_metric = "f1_macro"
@@ -93,9 +95,10 @@ class TextClassification(Task):
                 concat=lambda a, b: list(a) + list(b),
             )
         estimator = selected.estimator
+        chosen = selected.algorithm
 
         def write(folder: Path) -> None:
-            persistence.dump_sklearn(estimator, folder / MODEL_FILE)
+            chosen.save(estimator, folder)
 
         return TrainOutcome(
             algorithm=selected.name,
@@ -113,17 +116,28 @@ class TextClassification(Task):
                 },
                 "labels": labels,
                 "columns": dict(options.columns),
+                "saved_by": selected.name,
+                "artifact_format": chosen.artifact_format,
             },
             write=write,
             selection={
                 "metric": "validation_f1_macro",
-                "refit": "train+validation",
+                "refit": "train+validation" if chosen.refit else NO_REFIT,
                 "candidates": names,
             },
         )
 
     def load(self, folder: Path, manifest: dict[str, Any]) -> TextClassifier:
-        estimator = persistence.load_sklearn(folder / MODEL_FILE)
+        saved_by = manifest.get("data", {}).get("saved_by")
+        if saved_by is None:  # versions saved before algorithms could own their files: skops
+            estimator = persistence.load_sklearn(folder / persistence.SKOPS_FILE)
+        elif saved_by in self.algorithms:
+            estimator = self.algorithms[saved_by].load(folder)
+        else:
+            raise ModelLoadError(
+                f"this version was saved by algorithm {saved_by!r}, which this Limelight does "
+                "not have; upgrade Limelight to serve it"
+            )
         labels = manifest.get("data", {}).get("labels")
         if not labels:
             raise ModelLoadError("the manifest lists no labels; the version is incomplete")
