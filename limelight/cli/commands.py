@@ -14,12 +14,15 @@ from typing import Any
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from limelight.cli.app import app, registry
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
 from limelight.runtime import load
+from limelight.runtime.batch_config import BatchConfig
+from limelight.settings import Settings
 from limelight.tasks import TASKS, get_task
 from limelight.training import train as train_model
 
@@ -108,7 +111,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool) -> None:
+def run_server(
+    host: str,
+    port: int,
+    workers: int,
+    preload: bool,
+    insecure: bool,
+    batching: dict[str, str] | None = None,
+) -> None:
     if not _is_loopback(host) and not insecure:
         raise InvalidInput(
             f"refusing to serve on {host} without API keys; serve on 127.0.0.1, or pass --insecure",
@@ -117,6 +127,14 @@ def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
+    # Batching flags reach every worker process through the environment (Settings reads it).
+    os.environ.update(batching or {})
+    try:  # a bad flag or config file fails here, not in a worker
+        BatchConfig.from_settings(Settings())
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise InvalidInput(f"{name}: {first['msg']}", field=name) from exc
     if not _is_loopback(host):
         err.print(f"[bold red]WARNING[/]: serving on {host} with no authentication (--insecure)")
     err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
@@ -159,6 +177,29 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="Worker processes"),
     preload: bool = typer.Option(True, "--preload/--no-preload", help="Load models at start"),
     insecure: bool = typer.Option(False, "--insecure", help="Allow a non-loopback address"),
+    max_batch_size: int | None = typer.Option(
+        None, "--max-batch-size", help="Largest batch per model (default 64)"
+    ),
+    max_wait_ms: float | None = typer.Option(
+        None, "--max-wait-ms", help="How long a batch waits to fill (default 0: adaptive only)"
+    ),
+    max_queue: int | None = typer.Option(
+        None, "--max-queue", help="Queued requests per model before 503 (default 1024)"
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="Seconds before a queued prediction answers 504 (default 30)"
+    ),
+    batch_config: Path | None = typer.Option(
+        None, "--batch-config", help="TOML file of per-model batching settings"
+    ),
 ) -> None:
-    """Serve every registered model over HTTP."""
-    run_server(host, port, workers, preload, insecure)
+    """Serve every registered model over HTTP, batching concurrent requests per model."""
+    flags = {
+        "LIMELIGHT_BATCH_MAX_SIZE": max_batch_size,
+        "LIMELIGHT_BATCH_MAX_WAIT_MS": max_wait_ms,
+        "LIMELIGHT_BATCH_MAX_QUEUE": max_queue,
+        "LIMELIGHT_PREDICT_TIMEOUT_S": timeout,
+        "LIMELIGHT_BATCH_CONFIG": batch_config.resolve() if batch_config else None,
+    }
+    batching = {k: str(v) for k, v in flags.items() if v is not None}
+    run_server(host, port, workers, preload, insecure, batching)
