@@ -50,6 +50,10 @@ class BatchSettings:
     - ``timeout_s`` 30: a request not answered within this gets 504.
     - ``max_concurrent_batches`` 1: one batch at a time per model (CPU models use the cores
       inside one call; overlapping batches only contend).
+    - ``inline_max_ms`` 1: a batch expected (from the measured time per item) to take less
+      than this runs on the event loop itself: a thread hand-off costs more than such a
+      call (TF-IDF at low load); longer batches (MiniLM, big TF-IDF batches) run in the
+      batcher's thread so the loop keeps accepting requests. 0 always uses the thread.
     """
 
     max_batch_size: int = 64
@@ -57,6 +61,7 @@ class BatchSettings:
     max_queue: int = 1024
     timeout_s: float = 30.0
     max_concurrent_batches: int = 1
+    inline_max_ms: float = 1.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -65,6 +70,7 @@ class BatchSettings:
             ("max_queue", self.max_queue >= 1, "at least 1"),
             ("timeout_s", self.timeout_s > 0, "more than 0"),
             ("max_concurrent_batches", self.max_concurrent_batches >= 1, "at least 1"),
+            ("inline_max_ms", self.inline_max_ms >= 0, "0 or more"),
         )
         for name, ok, what in checks:
             if not ok:
@@ -105,6 +111,7 @@ class AdaptiveBatcher(Generic[InT, OutT]):
         self._full = asyncio.Event()
         self._slots = asyncio.Semaphore(self.settings.max_concurrent_batches)
         self._closed = False
+        self._per_item: float | None = None  # moving average of execution seconds per item
 
     @property
     def queued(self) -> int:
@@ -219,8 +226,11 @@ class AdaptiveBatcher(Generic[InT, OutT]):
         try:
             inputs = [entry.item for entry in batch]
             try:
-                loop = asyncio.get_running_loop()
-                outputs = await loop.run_in_executor(self._executor, self.fn, inputs)
+                if self._runs_inline(len(inputs)):
+                    outputs = self.fn(inputs)
+                else:
+                    loop = asyncio.get_running_loop()
+                    outputs = await loop.run_in_executor(self._executor, self.fn, inputs)
                 if len(outputs) != len(inputs):
                     raise BatchError(
                         f"{self.name} returned {len(outputs)} outputs for {len(inputs)} inputs"
@@ -235,8 +245,17 @@ class AdaptiveBatcher(Generic[InT, OutT]):
                     if not entry.future.done():
                         entry.future.set_result(output)
         finally:
-            self.metrics.observe_batch(len(batch), waits, time.monotonic() - start, ok)
+            seconds = time.monotonic() - start
+            self.metrics.observe_batch(len(batch), waits, seconds, ok)
+            per_item = seconds / len(batch)
+            self._per_item = (
+                per_item if self._per_item is None else 0.8 * self._per_item + 0.2 * per_item
+            )
             self._slots.release()
+
+    def _runs_inline(self, size: int) -> bool:
+        limit = self.settings.inline_max_ms / 1000.0
+        return self._per_item is not None and self._per_item * size < limit
 
     async def close(self) -> None:
         """Stop forming batches, fail what is still queued, and let running batches finish."""

@@ -191,3 +191,26 @@ def test_settings_are_validated() -> None:
         BatchSettings(max_batch_size=0)
     with pytest.raises(InvalidInput, match="timeout_s"):
         BatchSettings(timeout_s=0)
+
+
+def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
+    threads: list[str] = []
+
+    def fn(items: list[float]) -> list[float]:
+        threads.append(threading.current_thread().name)
+        time.sleep(sum(items))
+        return items
+
+    async def main() -> None:
+        batcher = AdaptiveBatcher(fn, BatchSettings(max_batch_size=4, inline_max_ms=5))
+        await batcher.submit(0.0)  # no estimate yet: the thread
+        await batcher.submit(0.0)  # fast: inline, on the event loop
+        await batcher.submit(0.1)  # measured slow (100 ms)...
+        await batcher.submit(0.0)  # ...so the estimate sends the next ones to the thread
+        await batcher.close()
+
+    asyncio.run(main())
+    main_thread = threading.main_thread().name
+    assert threads[0] != main_thread and threads[0].startswith("batch-")
+    assert threads[1] == main_thread
+    assert threads[3] != main_thread
