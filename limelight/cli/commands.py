@@ -146,6 +146,10 @@ def run_server(
         "log_level": "warning",
         "access_log": False,
         "timeout_graceful_shutdown": 10,
+        # uvicorn[standard]: the libuv event loop and the C HTTP parser, named so a missing
+        # one is an error rather than a silent fall-back to the slower pure-Python ones.
+        "loop": "uvloop",
+        "http": "httptools",
     }
     target = "limelight.server.app:create_app_from_env"
     if workers == 1:
