@@ -16,7 +16,9 @@ from limelight.settings import Settings
 BATCH_SIZES = (1, 8, 32, 64, 128)
 
 
-def _throughput(fn: Callable[[list[Any]], Any], items: list[Any], size: int, seconds: float) -> float:
+def _throughput(
+    fn: Callable[[list[Any]], Any], items: list[Any], size: int, seconds: float
+) -> float:
     done = 0
     start = time.perf_counter()
     position = 0
@@ -30,7 +32,9 @@ def _throughput(fn: Callable[[list[Any]], Any], items: list[Any], size: int, sec
             return done / elapsed
 
 
-def offline_numbers(home: Path, name: str, sentences: list[str], seconds: float = 1.5) -> dict[str, Any]:
+def offline_numbers(
+    home: Path, name: str, sentences: list[str], seconds: float = 1.5
+) -> dict[str, Any]:
     registry = Registry.from_settings(Settings(home=home))
     try:
         model = load(registry, name)

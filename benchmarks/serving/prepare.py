@@ -24,7 +24,10 @@ from limelight.runtime import load
 from limelight.settings import Settings
 from limelight.training import train
 
-MODELS = {"tfidf": ("rt-tfidf", "tfidf-logreg", 8000), "minilm": ("rt-minilm", "minilm-logreg", 3000)}
+MODELS = {
+    "tfidf": ("rt-tfidf", "tfidf-logreg", 8000),
+    "minilm": ("rt-minilm", "minilm-logreg", 3000),
+}
 HELD_OUT = slice(9000, 11000)
 
 
@@ -70,7 +73,9 @@ def body_formats(text: str) -> dict[str, dict[str, Any]]:
     return {
         "text": {"text": text},
         "bentoml": {"texts": [text]},
-        "mlserver": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [text]}]},
+        "mlserver": {
+            "inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [text]}]
+        },
     }
 
 

@@ -38,7 +38,9 @@ def goals(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             g["throughput_ratio_c64"] = ours["throughput"] / others[best]["throughput"]
             g["p99_ms_limelight_c64"] = ours["p99_ms"]
             g["p99_ms_best_alternative_c64"] = others[best]["p99_ms"]
-            g["goal_2x_met"] = g["throughput_ratio_c64"] >= 2 and ours["p99_ms"] <= others[best]["p99_ms"]
+            g["goal_2x_met"] = (
+                g["throughput_ratio_c64"] >= 2 and ours["p99_ms"] <= others[best]["p99_ms"]
+            )
         if ours:
             g["offline_best_throughput"] = entry["offline"]["best_throughput"]
             g["served_over_offline"] = ours["throughput"] / entry["offline"]["best_throughput"]
@@ -60,8 +62,10 @@ def markdown(results: dict[str, Any], ratios: dict[str, dict[str, Any]]) -> str:
             f"{off['best_batch_size']}; one direct call p50 {off['direct_call_p50_ms']:.2f} ms"
         )
         lines.append("")
-        lines.append("| server | c=1 req/s | c=1 p50 ms | c=16 req/s | c=16 p99 ms | c=64 req/s "
-                     "| c=64 p50 ms | c=64 p99 ms | errors |")
+        lines.append(
+            "| server | c=1 req/s | c=1 p50 ms | c=16 req/s | c=16 p99 ms | c=64 req/s "
+            "| c=64 p50 ms | c=64 p99 ms | errors |"
+        )
         lines.append("|---|---|---|---|---|---|---|---|---|")
         rows = [("echo", floor)] + list(entry["servers"].items())
         for name, server in rows:
@@ -93,7 +97,9 @@ def markdown(results: dict[str, Any], ratios: dict[str, dict[str, Any]]) -> str:
             if kind == "tfidf" and "served_over_http_floor" in g:
                 parts.append(f"served/HTTP floor {100 * g['served_over_http_floor']:.0f} %")
             if "c1_p50_overhead_ms" in g:
-                parts.append(f"c=1 p50 overhead over a direct call {g['c1_p50_overhead_ms']:.2f} ms")
+                parts.append(
+                    f"c=1 p50 overhead over a direct call {g['c1_p50_overhead_ms']:.2f} ms"
+                )
             lines.append("")
             lines.append("Goals: " + "; ".join(parts) + ".")
         lines.append("")
@@ -116,15 +122,33 @@ def plot(results: dict[str, Any], path: Path) -> None:
                 continue
             xs = [p["p99_ms"] for p in points]
             ys = [p["throughput"] for p in points]
-            style = {"linewidth": 3} if name == "limelight" else {"linestyle": "--"} if name == "echo" else {}
+            style = (
+                {"linewidth": 3}
+                if name == "limelight"
+                else {"linestyle": "--"}
+                if name == "echo"
+                else {}
+            )
             ax.plot(xs, ys, marker="o", label=LABELS[name], **style)
             for p in points:
-                ax.annotate(f"c={p['concurrency']}", (p["p99_ms"], p["throughput"]), fontsize=7,
-                            textcoords="offset points", xytext=(4, 3))
+                ax.annotate(
+                    f"c={p['concurrency']}",
+                    (p["p99_ms"], p["throughput"]),
+                    fontsize=7,
+                    textcoords="offset points",
+                    xytext=(4, 3),
+                )
         offline = results["models"][kind]["offline"]["best_throughput"]
         ax.axhline(offline, color="grey", linewidth=1, linestyle=":")
-        ax.annotate("offline batch throughput", (1, offline), xycoords=("axes fraction", "data"),
-                    ha="right", va="bottom", fontsize=8, color="grey")
+        ax.annotate(
+            "offline batch throughput",
+            (1, offline),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color="grey",
+        )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("p99 latency (ms, log)")
@@ -132,8 +156,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.set_title(f"{kind}: throughput vs p99 at concurrency 1 / 16 / 64")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(f"Serving on {results['machine']['cpus']} cores (127.0.0.1, wrk closed loop) — "
-                 f"{results['started_at']}")
+    fig.suptitle(
+        f"Serving on {results['machine']['cpus']} cores (127.0.0.1, wrk closed loop) — "
+        f"{results['started_at']}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

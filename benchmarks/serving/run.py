@@ -40,7 +40,7 @@ from offline import offline_numbers  # noqa: E402
 from prepare import MODELS, home, prepare  # noqa: E402
 from report import write_reports  # noqa: E402
 
-console = Console(stderr=True)
+console = Console(stderr=True, width=160)
 SERVERS = ("limelight", "fastapi", "litserve", "bentoml", "mlserver", "ray")
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -78,7 +78,9 @@ def server_spec(name: str, kind: str, port: int, work: Path, limelight_workers: 
     if name == "fastapi":
         return Server(name, ours, [str(servers / "fastapi_app.py")], "/predict", "text")
     if name == "litserve":
-        return Server(name, env_python(name), [str(servers / "litserve_app.py")], "/predict", "text")
+        return Server(
+            name, env_python(name), [str(servers / "litserve_app.py")], "/predict", "text"
+        )
     if name == "bentoml":
         args = ["-m", "bentoml", "serve", "bentoml_service:Sentiment", "--host", "127.0.0.1"]
         return Server(name, env_python(name), [*args, "--port", str(port)], "/predict", "bentoml")
@@ -180,7 +182,9 @@ class Running:
 JSON = {"content-type": "application/json"}
 
 
-def wrk(url: str, bodies: Path, concurrency: int, seconds: float, max_requests: int) -> dict[str, Any]:
+def wrk(
+    url: str, bodies: Path, concurrency: int, seconds: float, max_requests: int
+) -> dict[str, Any]:
     env = {**os.environ, "BENCH_BODIES": str(bodies), "BENCH_MAX_REQUESTS": str(max_requests)}
     cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--timeout", "10s"]
     cmd += ["-s", str(HERE / "loadgen.lua"), url]
@@ -222,7 +226,8 @@ def bench_server(
         for line, sentence in zip(lines[:20], sentences[:20], strict=True):
             response = httpx.post(server.url, content=line.encode(), headers=JSON, timeout=30)
             agree += label_of(name, response.json()) == expected[sentence] if name != "echo" else 1
-        wrk(server.url, bodies, 16, args.warmup, args.max_requests)  # warm up, discarded
+        # warm up (discarded): one pass over the request bodies, or args.warmup seconds
+        wrk(server.url, bodies, 16, args.warmup, len(lines))
         points = []
         for concurrency in args.concurrency:
             point = wrk(server.url, bodies, concurrency, args.seconds, args.max_requests)
@@ -246,7 +251,7 @@ def main() -> int:
     parser.add_argument("--servers", nargs="+", default=list(SERVERS), choices=SERVERS)
     parser.add_argument("--concurrency", nargs="+", type=int, default=[1, 16, 64])
     parser.add_argument("--seconds", type=float, default=6.0, help="per load point")
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=8.0, help="most seconds of warm-up")
     parser.add_argument("--max-requests", type=int, default=200_000, help="per load point")
     parser.add_argument("--limelight-workers", type=int, default=1)
     parser.add_argument("--work", type=Path, default=HERE / "envs" / "work")
