@@ -85,7 +85,7 @@ def prepare(work: Path, data_dir: Path, kinds: list[str]) -> list[str]:
     for kind in kinds:
         prepare_model(work, kind, texts, labels)
     sentences = texts[HELD_OUT]
-    for fmt in body_formats("").keys():
+    for fmt in body_formats(""):
         path = work / f"bodies-{fmt}.jsonl"
         if not path.exists():
             lines = [json.dumps(body_formats(t)[fmt]) for t in sentences]

@@ -67,7 +67,7 @@ def markdown(results: dict[str, Any], ratios: dict[str, dict[str, Any]]) -> str:
             "| c=64 p50 ms | c=64 p99 ms | errors |"
         )
         lines.append("|---|---|---|---|---|---|---|---|---|")
-        rows = [("echo", floor)] + list(entry["servers"].items())
+        rows = [("echo", floor), *entry["servers"].items()]
         for name, server in rows:
             if "error" in server:
                 lines.append(f"| {LABELS[name]} | failed: {server['error'][:80]} |||||||")
@@ -89,7 +89,8 @@ def markdown(results: dict[str, Any], ratios: dict[str, dict[str, Any]]) -> str:
             if "throughput_ratio_c64" in g:
                 parts.append(
                     f"c=64 throughput {g['throughput_ratio_c64']:.2f}x the best alternative "
-                    f"({LABELS[g['best_alternative_c64']]}), p99 {g['p99_ms_limelight_c64']:.1f} vs "
+                    f"({LABELS[g['best_alternative_c64']]}), "
+                    f"p99 {g['p99_ms_limelight_c64']:.1f} vs "
                     f"{g['p99_ms_best_alternative_c64']:.1f} ms"
                 )
             if kind == "minilm" and "served_over_offline" in g:

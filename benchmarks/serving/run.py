@@ -15,6 +15,7 @@ Writes benchmarks/results/serving.json, serving.png and serving.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -173,10 +174,9 @@ class Running:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        try:  # helpers the server started in its group (uvicorn workers, raylet, …)
+        # helpers the server started in its group (uvicorn workers, raylet, …)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 JSON = {"content-type": "application/json"}

@@ -10,8 +10,8 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from pydantic import BaseModel
 from plain_model import PlainModel
+from pydantic import BaseModel
 
 models: dict[str, PlainModel] = {}
 
