@@ -14,17 +14,11 @@ from typing import Any
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 
 from limelight.cli.app import app, registry
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
-from limelight.runtime import load
-from limelight.runtime.batch_config import BatchConfig
-from limelight.settings import Settings
-from limelight.tasks import TASKS, get_task
-from limelight.training import train as train_model
 
 
 @app.command()
@@ -47,6 +41,8 @@ def train(
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version"),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
+    from limelight.training import train as train_model
+
     with RichProgress(err) as progress:
         version = train_model(
             registry(),
@@ -76,6 +72,8 @@ def predict(
     json_input: str | None = typer.Option(None, "--json", help="One input as a JSON object"),
 ) -> None:
     """Predict in process with a registered model; prints one JSON object per input."""
+    from limelight.runtime import load
+
     inputs: list[object] = list(text)
     if json_input is not None:
         try:
@@ -92,6 +90,8 @@ def predict(
 @app.command()
 def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -> None:
     """List tasks and the algorithm names `--algorithm` takes."""
+    from limelight.tasks import TASKS, get_task
+
     names = [task] if task else list(TASKS)
     for name in names:
         t = get_task(name)
@@ -129,6 +129,11 @@ def run_server(
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
     # Batching flags reach every worker process through the environment (Settings reads it).
     os.environ.update(batching or {})
+    from pydantic import ValidationError
+
+    from limelight.runtime.batch_config import BatchConfig
+    from limelight.settings import Settings
+
     try:  # a bad flag or config file fails here, not in a worker
         BatchConfig.from_settings(Settings())
     except ValidationError as exc:
