@@ -139,7 +139,8 @@ def run_server(
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         name = str(first["loc"][0]) if first["loc"] else "settings"
-        raise InvalidInput(f"{name}: {first['msg']}", field=name) from exc
+        flag = _BATCH_FLAGS.get(name, f"LIMELIGHT_{name.upper()}")
+        raise InvalidInput(f"{flag}: {first['msg']}", field=name) from exc
     if not _is_loopback(host):
         err.print(f"[bold red]WARNING[/]: serving on {host} with no authentication (--insecure)")
     err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
@@ -161,6 +162,14 @@ def run_server(
         GracefulServer(uvicorn.Config(target, **options)).run()
     else:  # uvicorn's supervisor starts and restarts the worker processes
         uvicorn.run(target, workers=workers, **options)
+
+
+_BATCH_FLAGS = {
+    "batch_max_size": "--max-batch-size",
+    "batch_max_wait_ms": "--max-wait-ms",
+    "batch_max_queue": "--max-queue",
+    "predict_timeout_s": "--timeout",
+}
 
 
 class GracefulServer(uvicorn.Server):

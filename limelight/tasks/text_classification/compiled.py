@@ -8,10 +8,11 @@ we run scikit-learn's own analyzer (so tokens and n-grams are identical), count 
 them up, and compute, per text and vectorizer, ``sum(tf' * idf * w) / ||tf' * idf||`` with
 numpy (``tf' = 1 + ln tf`` when ``sublinear_tf``). No sparse matrices, no per-call validation.
 
-Why not ONNX Runtime here: skl2onnx densifies the TF-IDF matrix (10x slower than scikit-learn at
-batch 64 on these machines), has no ``char_wb`` analyzer, and computes ``sublinear_tf`` as
-``ln(tf + 1)`` (labels flip). This path is exact to floating-point rounding (parity-tested
-against scikit-learn on Rotten Tomatoes) and faster than scikit-learn at every batch size.
+Why not ONNX Runtime here (measured by benchmarks/serving/onnx_tfidf.py): skl2onnx 1.20 refuses
+the ``char_wb`` analyzer of the default tfidf-logreg ("only tokenizer='word' is fully
+supported"); for word n-grams alone it densifies the TF-IDF matrix, runs far slower than this
+path at batch 1 and 64, and computes ``sublinear_tf`` as ``ln(tf + 1)`` (labels flip). This path
+is exact to floating-point rounding (parity-tested against scikit-learn on Rotten Tomatoes).
 """
 
 from __future__ import annotations
