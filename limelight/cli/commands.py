@@ -127,6 +127,11 @@ def run_server(
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
+    # OpenMP (PyTorch's intra-op threads, MiniLM) spin-waits by default: when the cores are
+    # shared (the event loop, other processes) a MiniLM request took 1.2-2 s instead of
+    # 26-70 ms here. Sleeping waits cost nothing measurable on an idle machine. Set before any
+    # worker imports torch; an explicit setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # Batching flags reach every worker process through the environment (Settings reads it).
     os.environ.update(batching or {})
     from pydantic import ValidationError
