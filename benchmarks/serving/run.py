@@ -139,6 +139,9 @@ class Running:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "TOKENIZERS_PARALLELISM": "false",
+            # The same for every server: PyTorch's spinning OpenMP threads collapse on shared
+            # cores (MiniLM at 0.2 req/s); `limelight serve` sets this itself.
+            "OMP_WAIT_POLICY": "PASSIVE",
             **spec.env,
         }
         self.log = log
