@@ -118,7 +118,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
     for ax, kind in zip(axes[0], kinds, strict=True):
         servers = {"echo": results.get("floor", {}), **results["models"][kind]["servers"]}
         for name, server in servers.items():
-            points = server.get("points", [])
+            # a point with no answer at all has no latency to place on a log axis
+            points = [
+                p for p in server.get("points", []) if p["throughput"] > 0 and p["p99_ms"] > 0
+            ]
             if not points:
                 continue
             xs = [p["p99_ms"] for p in points]

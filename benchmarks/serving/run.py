@@ -36,6 +36,8 @@ from rich.console import Console
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
+# Before anything loads PyTorch: the offline numbers too (see Running.__init__).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from offline import offline_numbers  # noqa: E402
 from prepare import MODELS, home, prepare  # noqa: E402
