@@ -18,15 +18,21 @@ one loads in the background; then new requests go to the new version, and the ol
 unloaded once no reference uses it and its in-flight requests have finished (each request holds
 a lease on its version, see :meth:`ModelManager.predict`). A new version that fails to load never
 takes traffic: the old one keeps answering and the failure is reported.
+
+Batching: each loaded version gets one :class:`AdaptiveBatcher` (settings from ``batch_config``
+by model name), so concurrent requests for it share ``predict_batch`` calls. A request holds its
+lease while it is queued and while its batch runs; the batcher is closed when its version has
+finished unloading.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,9 +42,12 @@ from pydantic import BaseModel
 from limelight.errors import LimelightError, ModelLoadError
 from limelight.registry import ModelVersion, Registry
 from limelight.registry.refs import parse_ref
+from limelight.runtime.batch_config import BatchConfig
+from limelight.runtime.batcher import AdaptiveBatcher, BatchSettings
 from limelight.runtime.model import LoadedModel, load_version
 
 Key = tuple[str, int]
+ModelBatcher = AdaptiveBatcher[BaseModel, dict[str, Any]]
 
 
 class ManagerEvents(Protocol):
@@ -92,8 +101,8 @@ class _Slot:
     loaded_at: float
     last_used: float
     inflight: int = 0
-    waiting: int = 0
     retiring: bool = False
+    batcher: ModelBatcher | None = None
 
 
 @dataclass
@@ -116,7 +125,8 @@ class _Loading:
 
 class ModelManager:
     """Resolves ``name``/``name@alias``/``name/versions/N`` (re-checking aliases every
-    ``alias_ttl`` seconds) and keeps loaded versions within the :class:`LoadPolicy`."""
+    ``alias_ttl`` seconds), keeps loaded versions within the :class:`LoadPolicy` and batches
+    each version's requests."""
 
     def __init__(
         self,
@@ -125,9 +135,11 @@ class ModelManager:
         alias_ttl: float = 0.5,
         policy: LoadPolicy | None = None,
         events: ManagerEvents | None = None,
+        batch_config: BatchConfig | None = None,
     ) -> None:
         self.registry = registry
         self.alias_ttl = alias_ttl
+        self.batch_config = batch_config or BatchConfig()
         self.policy = policy or LoadPolicy()
         self.events: ManagerEvents = events or NullEvents()
         self._slots: OrderedDict[Key, _Slot] = OrderedDict()  # least recently used first
@@ -136,6 +148,8 @@ class ModelManager:
         self._loading: dict[Key, _Loading] = {}
         self._failures: dict[Key, _Failure] = {}
         self._names: set[str] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._batch_overrides: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------------------ resolve
     async def resolve(self, ref: str) -> ModelVersion:
@@ -212,27 +226,65 @@ class ModelManager:
 
     # ------------------------------------------------------------------------------ predict
     async def predict(self, model: LoadedModel, inputs: list[BaseModel]) -> list[dict[str, Any]]:
-        """Validated inputs -> outputs, off the event loop, under a lease on the version so an
-        unload waits for this request to finish."""
+        """Validated inputs -> outputs, through the version's batcher, under a lease on the
+        version so an unload waits for this request (queued or running) to finish."""
         with self.lease(model) as slot:
-            if slot is not None:
-                slot.waiting += 1
-            started = False
+            if slot is None:  # not held (unloaded between get and predict): run it alone
+                outputs = await anyio.to_thread.run_sync(model.predict_batch, inputs)
+                self.events.batch(model.name, model.version, len(inputs))
+                return outputs
+            return await self._slot_batcher(slot).submit_many(inputs)
 
-            def run() -> list[dict[str, Any]]:
-                nonlocal started
-                started = True
-                if slot is not None:
-                    slot.waiting -= 1
-                return model.predict_batch(inputs)
+    def batcher(self, model: LoadedModel) -> ModelBatcher:
+        """The batcher of a loaded (or draining) version, made on first use."""
+        key = (model.name, model.version)
+        slot = self._slots.get(key) or self._draining.get(key)
+        if slot is None or slot.model is not model:
+            raise ModelLoadError(f"{model.name}/versions/{model.version} is not loaded")
+        return self._slot_batcher(slot)
 
-            try:
-                outputs = await anyio.to_thread.run_sync(run)
-            finally:
-                if slot is not None and not started:
-                    slot.waiting -= 1
-            self.events.batch(model.name, model.version, len(inputs))
-            return outputs
+    def _slot_batcher(self, slot: _Slot) -> ModelBatcher:
+        if slot.batcher is None:
+            model = slot.model
+            name, version = model.name, model.version
+
+            def observe(size: int) -> None:
+                self.events.batch(name, version, size)
+
+            slot.batcher = AdaptiveBatcher(
+                model.predict_batch,
+                self.batch_settings(name),
+                name=f"{name}/versions/{version}",
+                on_batch=observe,
+            )
+        return slot.batcher
+
+    def batch_settings(self, name: str) -> BatchSettings:
+        """Model ``name``'s batching: the batch config, then its endpoint's ``batching``."""
+        base = self.batch_config.for_model(name)
+        extra = self._batch_overrides.get(name)
+        return dataclasses.replace(base, **extra) if extra else base
+
+    def set_batching(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        """Per model name, batching settings that win over the batch config (endpoints'
+        ``batching`` blocks); running batchers take them at once."""
+        self._batch_overrides = {name: dict(values) for name, values in overrides.items()}
+        for slot in [*self._slots.values(), *self._draining.values()]:
+            if slot.batcher is not None:
+                slot.batcher.settings = self.batch_settings(slot.model.name)
+
+    def batch_metrics(self) -> dict[str, dict[str, Any]]:
+        """Per held version (``name/versions/N``): settings and what its batcher did so far."""
+        slots = [*self._slots.values(), *self._draining.values()]
+        batchers = sorted((s.batcher for s in slots if s.batcher is not None), key=lambda b: b.name)
+        return {
+            b.name: {
+                "settings": dataclasses.asdict(b.settings),
+                "queued": b.queued,
+                **b.metrics.snapshot(),
+            }
+            for b in batchers
+        }
 
     @contextlib.contextmanager
     def lease(self, model: LoadedModel) -> Iterator[_Slot | None]:
@@ -314,7 +366,7 @@ class ModelManager:
             "version": key[1],
             "state": state,
             "inflight": slot.inflight,
-            "queued": slot.waiting,
+            "queued": slot.batcher.queued if slot.batcher is not None else 0,
             "size_bytes": slot.size_bytes,
             "idle_seconds": round(time.monotonic() - slot.last_used, 3),
         }
@@ -427,9 +479,21 @@ class ModelManager:
     def _finish_unload(self, key: Key, slot: _Slot) -> None:
         if self._draining.get(key) is slot:
             del self._draining[key]
+        batcher, slot.batcher = slot.batcher, None
+        if batcher is not None:  # nothing is queued on it: no lease is held any more
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing runs on it
+                task = asyncio.get_running_loop().create_task(batcher.close())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
         for task in [loading.task for loading in self._loading.values()]:
             task.cancel()
         for key in list(self._slots):
             self._retire(key, "shutdown")
+        # versions still draining after the grace period: their queued requests answer 503
+        for slot in list(self._draining.values()):
+            if slot.batcher is not None:
+                await slot.batcher.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)

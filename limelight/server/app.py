@@ -17,6 +17,7 @@ from limelight.deployments import DeploymentStore, load_file
 from limelight.errors import LimelightError
 from limelight.registry import Registry
 from limelight.runtime import ModelManager
+from limelight.runtime.batch_config import BatchConfig
 from limelight.runtime.manager import LoadPolicy
 from limelight.server.auth import install_security
 from limelight.server.deployments import Deployments
@@ -84,6 +85,7 @@ def create_app(
     manager = ModelManager(
         registry,
         alias_ttl=settings.alias_cache_seconds,
+        batch_config=BatchConfig.from_settings(settings),
         policy=LoadPolicy.from_settings(settings),
         events=server_metrics,
     )

@@ -12,6 +12,7 @@ import anyio.to_thread
 
 from limelight.deployments import DeploymentStore, EndpointNotFound, EndpointSpec
 from limelight.errors import LimelightError
+from limelight.registry.refs import parse_ref
 from limelight.runtime import ModelManager
 
 log = logging.getLogger("limelight.server")
@@ -57,6 +58,7 @@ class Deployments:
     async def refresh(self) -> None:
         async with self._lock:
             fresh = await anyio.to_thread.run_sync(self.store.all)
+            self.manager.set_batching(batching_by_model(fresh))
             for name, spec in fresh.items():
                 if self._specs.get(name) != spec:
                     await self._warm(name, spec)
@@ -76,3 +78,17 @@ class Deployments:
                 log.warning(
                     "endpoint %s: target %s cannot load: %s", name, target.model, exc.message
                 )
+
+
+def batching_by_model(specs: dict[str, EndpointSpec]) -> dict[str, dict[str, float]]:
+    """The ``batching`` block of each endpoint, applied to the models its targets name (batching
+    is per model: when two endpoints set it for one model, the later endpoint name wins)."""
+    out: dict[str, dict[str, float]] = {}
+    for _, spec in sorted(specs.items()):
+        if spec.batching is None:
+            continue
+        values = spec.batching.model_dump(exclude_none=True)
+        for target in spec.targets:
+            name = parse_ref(target.model).name
+            out[name] = {**out.get(name, {}), **values}
+    return out

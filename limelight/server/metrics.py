@@ -130,7 +130,7 @@ class _ManagerCollector(Collector):
         failed.add_metric([], sum(1 for v in held if v["state"] == "failed"))
         queue = GaugeMetricFamily(
             "limelight_queue_depth",
-            "Requests waiting for a model version to start their prediction.",
+            "Inputs queued in a model version's batcher, waiting for their batch.",
             labels=["model", "version"],
         )
         inflight = GaugeMetricFamily(
