@@ -65,3 +65,21 @@ def stratified_split(
     return Split(
         train.reset_index(drop=True), validation.reset_index(drop=True), test.reset_index(drop=True)
     )
+
+
+def random_split(
+    frame: pd.DataFrame, *, validation_size: float = 0.1, test_size: float = 0.1, seed: int = 42
+) -> Split:
+    """Shuffle and split (for regression targets, which cannot be stratified)."""
+    if not (0 < validation_size < 1 and 0 < test_size < 1 and validation_size + test_size < 1):
+        raise DataError("validation and test fractions must be in (0, 1) and sum to under 1")
+    n = len(frame)
+    n_test = max(round(n * test_size), 1)
+    n_val = max(round(n * validation_size), 1)
+    if n - n_test - n_val < 2:
+        raise DataError(f"{n} rows are too few to split into train, validation and test")
+    rest, test = train_test_split(frame, test_size=n_test, random_state=seed)
+    train, validation = train_test_split(rest, test_size=n_val, random_state=seed)
+    return Split(
+        train.reset_index(drop=True), validation.reset_index(drop=True), test.reset_index(drop=True)
+    )

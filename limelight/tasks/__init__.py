@@ -12,9 +12,12 @@ from limelight.tasks.base import (
     TrainOptions,
     TrainOutcome,
 )
+from limelight.tasks.tabular import TabularClassification, TabularRegression
 from limelight.tasks.text_classification import TextClassification
 
-TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (TextClassification,)}
+TASKS: dict[str, type[Task]] = {
+    cls.name: cls for cls in (TextClassification, TabularClassification, TabularRegression)
+}
 
 
 def get_task(name: str) -> Task:

@@ -61,6 +61,12 @@ class Algorithm(ABC):
     def build(self, seed: int) -> Any:
         """Return a new, unfitted estimator (fit/predict_proba on the task's raw inputs)."""
 
+    @classmethod
+    def search_space(cls, trial: Any) -> dict[str, Any]:
+        """Hyperparameters to try, drawn from an Optuna ``trial`` (``trial.suggest_*``); the
+        keys are ``__init__`` keywords. An algorithm with nothing worth tuning returns {}."""
+        return {}
+
 
 @dataclass
 class TrainOptions:
@@ -73,6 +79,21 @@ class TrainOptions:
     validation_size: float = 0.1
     test_size: float = 0.1
     params: dict[str, Any] = field(default_factory=dict)
+    features: list[str] | None = None  # tabular: input columns (None: every other column)
+    budget: str | None = None  # hyperparameter search: "300s", "5m" or a trial count "50"
+
+
+@dataclass
+class Evaluation:
+    """Test-split predictions and feature importance, for the version's HTML report."""
+
+    kind: str  # "classification" or "regression"
+    y_true: Any
+    proba: Any = None  # classification: (n, len(labels)) probabilities
+    labels: list[str] | None = None
+    y_pred: Any = None  # regression: predicted values
+    importance: list[tuple[str, float]] = field(default_factory=list)
+    importance_method: str = ""
 
 
 @dataclass
@@ -86,6 +107,8 @@ class TrainOutcome:
     data: dict[str, Any]
     write: Callable[[Path], None]
     selection: dict[str, Any] = field(default_factory=dict)
+    input_schema: dict[str, Any] | None = None  # when the schema depends on the data
+    evaluation: Evaluation | None = None
 
 
 class Predictor(Protocol):
@@ -105,7 +128,8 @@ class Task(ABC):
     output_model: ClassVar[type[BaseModel]]
     selection_metric: ClassVar[str]
 
-    def columns(self, options: TrainOptions) -> list[str]:
+    def columns(self, options: TrainOptions) -> list[str] | None:
+        """The columns to read (None: all of them)."""
         from limelight.errors import InvalidInput
 
         for role in self.required_roles:

@@ -16,6 +16,9 @@ from limelight.errors import ModelLoadError
 TRUSTED_TYPES = frozenset(
     {
         "limelight.embeddings.minilm.SentenceEmbedder",
+        # LightGBM: the booster is kept as its own text model format (see tabular/lgbm.py).
+        "limelight.tasks.tabular.lgbm.LightGBMClassifier",
+        "limelight.tasks.tabular.lgbm.LightGBMRegressor",
         "numpy.dtype",
         "builtins.str",
         "builtins.int",

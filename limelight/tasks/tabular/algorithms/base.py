@@ -1,0 +1,25 @@
+"""What a tabular algorithm adds to the task contract: which task kind it serves and how its
+predictions are explained."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from limelight.tasks.base import Algorithm
+
+CLASSIFICATION, REGRESSION = "classification", "regression"
+
+
+class TabularAlgorithm(Algorithm):
+    """``build(seed)`` returns the model half of the pipeline: it is fitted on the output of
+    the shared preprocessing (a numeric, possibly sparse, matrix)."""
+
+    kind: ClassVar[str]  # classification | regression
+    # How explain() attributes a prediction: linear (exact: coefficients x inputs), lightgbm
+    # (TreeSHAP from the booster), tree (TreeSHAP of scikit-learn trees) or occlusion.
+    explainer: ClassVar[str] = "occlusion"
+    # Dense input needed (the pipeline densifies sparse matrices for it).
+    dense: ClassVar[bool] = False
+
+    def build(self, seed: int) -> Any:
+        raise NotImplementedError

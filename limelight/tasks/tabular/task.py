@@ -1,0 +1,225 @@
+"""tabular-classification and tabular-regression: a record -> a label + scores, or a value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from limelight.data import random_split, stratified_split
+from limelight.errors import InvalidInput, ModelLoadError
+from limelight.tasks import persistence
+from limelight.tasks.base import Evaluation, Progress, Task, TrainOptions, TrainOutcome
+from limelight.tasks.metrics import classification_metrics, regression_metrics
+from limelight.tasks.search import Budget, Candidate, search
+from limelight.tasks.tabular.algorithms import (
+    CLASSIFICATION,
+    CLASSIFIERS,
+    REGRESSION,
+    REGRESSORS,
+    TabularAlgorithm,
+)
+from limelight.tasks.tabular.cleaning import clean_tabular
+from limelight.tasks.tabular.columns import BOOLEAN, CATEGORICAL, NUMERIC, ColumnSpec
+from limelight.tasks.tabular.fitting import Fitter, score
+from limelight.tasks.tabular.predictor import TabularPredictor
+from limelight.tasks.tabular.schemas import (
+    TabularClassPrediction,
+    TabularInput,
+    TabularValuePrediction,
+    input_model_for,
+)
+
+MODEL_FILE = "model.skops"
+IMPORTANCE_ROWS = 1000
+IMPORTANCE_REPEATS = 3
+
+
+class _Tabular(Task):
+    kind: ClassVar[str]
+    roles: ClassVar[dict[str, str]] = {"target": "the column to predict"}
+    required_roles = ("target",)
+    input_model: ClassVar[type[BaseModel]] = TabularInput
+    algorithms: ClassVar[dict[str, type[TabularAlgorithm]]]  # type: ignore[assignment]
+
+    def columns(self, options: TrainOptions) -> list[str] | None:
+        wanted = super().columns(options)
+        if options.features is None:
+            return None
+        if not options.features:
+            raise InvalidInput("--features lists no column", field="features")
+        return list(dict.fromkeys([*options.features, *(wanted or [])]))
+
+    def train(self, frame: pd.DataFrame, options: TrainOptions, progress: Progress) -> TrainOutcome:
+        names = self.candidates(options.algorithm)
+        budget = Budget.parse(options.budget)
+        target = options.columns["target"]
+        regression = self.kind == REGRESSION
+        progress.stage("cleaning", total=None)
+        typed, specs, report = clean_tabular(frame, target, options.features, regression=regression)
+        for warning in report.warnings:
+            progress.log(f"warning: {warning}")
+        sizes = {"validation_size": options.validation_size, "test_size": options.test_size}
+        if regression:
+            split = random_split(typed, seed=options.seed, **sizes)
+            labels = None
+        else:
+            split = stratified_split(typed, "label", seed=options.seed, **sizes)
+            labels = sorted(typed["label"].unique().tolist())
+        fitter = Fitter(
+            specs, split.train, split.validation, kind=self.kind, labels=labels, seed=options.seed
+        )
+        candidates = [Candidate(n, self.algorithms[n], options.params.get(n, {})) for n in names]
+        result = search(
+            candidates,
+            fitter.fit_score,
+            metric=fitter.metric,
+            maximize=fitter.maximize,
+            budget=budget,
+            seed=options.seed,
+            progress=progress,
+        )
+        progress.stage(f"refitting {result.name} on train + validation", total=None)
+        pipeline = fitter.refit(result.algorithm)
+        progress.stage("evaluating on the test split", total=None)
+        columns = [s.name for s in specs]
+        x_test, y_test = split.test[columns], fitter.target(split.test)
+        output = fitter.output(pipeline, x_test)
+        if regression:
+            metrics = regression_metrics(y_test, output)
+            evaluation = Evaluation("regression", y_test, y_pred=output)
+        else:
+            assert labels is not None
+            metrics = classification_metrics(y_test, output, labels)
+            evaluation = Evaluation("classification", y_test, proba=output, labels=labels)
+        progress.stage("feature importance (permutation, test split)", total=None)
+        evaluation.importance = permutation_importance(
+            fitter, pipeline, split.test, seed=options.seed
+        )
+        evaluation.importance_method = (
+            f"drop in test {fitter.metric} when the column is shuffled "
+            f"(mean of {IMPORTANCE_REPEATS})"
+        )
+
+        def write(folder: Path) -> None:
+            persistence.dump_sklearn(pipeline, folder / MODEL_FILE)
+
+        return TrainOutcome(
+            algorithm=result.name,
+            params=result.algorithm.get_params(),
+            metrics=metrics,
+            leaderboard=result.leaderboard,
+            data={
+                "cleaning": report.to_dict(),
+                "split": {
+                    **split.sizes(),
+                    "method": "random" if regression else "stratified",
+                    "seed": options.seed,
+                    **sizes,
+                },
+                **({"labels": labels} if labels is not None else {}),
+                "columns": dict(options.columns),
+                "features": [s.to_dict() for s in specs],
+                "baseline": baseline(split.train, specs),
+            },
+            write=write,
+            selection={
+                "metric": f"validation_{fitter.metric}",
+                "direction": "maximize" if fitter.maximize else "minimize",
+                "refit": "train+validation",
+                "candidates": names,
+                "budget": budget.describe() if budget else None,
+                "search": "optuna TPE + median pruning" if budget else "defaults only",
+                "trials": result.trials,
+                "pruned": result.pruned,
+                "search_seconds": result.seconds,
+            },
+            input_schema=input_model_for(specs).model_json_schema(),
+            evaluation=evaluation,
+        )
+
+    def load(self, folder: Path, manifest: dict[str, Any]) -> TabularPredictor:
+        data = manifest.get("data", {})
+        features = data.get("features")
+        if not features:
+            raise ModelLoadError("the manifest lists no feature columns; the version is incomplete")
+        specs = [ColumnSpec.from_dict(f) for f in features]
+        labels = data.get("labels")
+        if self.kind == CLASSIFICATION and not labels:
+            raise ModelLoadError("the manifest lists no labels; the version is incomplete")
+        pipeline = persistence.load_sklearn(folder / MODEL_FILE)
+        algorithm = self.algorithms.get(manifest.get("algorithm", ""))
+        return TabularPredictor(
+            pipeline,
+            specs,
+            kind=self.kind,
+            labels=[str(x) for x in labels] if labels else None,
+            explainer=algorithm.explainer if algorithm else "occlusion",
+            baseline=data.get("baseline", {}),
+        )
+
+
+class TabularClassification(_Tabular):
+    name = "tabular-classification"
+    description = "record -> label + scores: click prediction, churn, content type, moderation"
+    kind = CLASSIFICATION
+    algorithms = CLASSIFIERS
+    default_candidates = tuple(CLASSIFIERS)
+    output_model = TabularClassPrediction
+    selection_metric = "roc_auc (two classes) or f1_macro"
+
+
+class TabularRegression(_Tabular):
+    name = "tabular-regression"
+    description = "record -> a number: ratings, watch time, revenue"
+    kind = REGRESSION
+    algorithms = REGRESSORS
+    default_candidates = tuple(REGRESSORS)
+    output_model = TabularValuePrediction
+    selection_metric = "rmse"
+
+
+def baseline(train: pd.DataFrame, specs: list[ColumnSpec]) -> dict[str, Any]:
+    """A typical record (median / most frequent value) that occlusion explanations compare to."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        column = train[spec.name]
+        if spec.kind == NUMERIC:
+            median = column.median()
+            out[spec.name] = None if pd.isna(median) else float(median)
+        elif spec.kind == BOOLEAN:
+            mode = column.dropna().mode()
+            out[spec.name] = bool(mode.iloc[0]) if len(mode) else None
+        elif spec.kind == CATEGORICAL:
+            mode = column.dropna().mode()
+            out[spec.name] = str(mode.iloc[0]) if len(mode) else None
+        else:
+            out[spec.name] = None
+    return out
+
+
+def permutation_importance(
+    fitter: Fitter, pipeline: Any, test: pd.DataFrame, *, seed: int
+) -> list[tuple[str, float]]:
+    """Per input column: how much the test metric worsens when that column is shuffled."""
+    rng = np.random.default_rng(seed)
+    sample = test if len(test) <= IMPORTANCE_ROWS else test.sample(IMPORTANCE_ROWS, random_state=seed)
+    columns = [s.name for s in fitter.specs]
+    x = sample[columns].reset_index(drop=True)
+    y = fitter.target(sample)
+    sign = 1.0 if fitter.maximize else -1.0
+    reference = score(fitter.metric, y, fitter.output(pipeline, x), fitter.labels)
+    out: list[tuple[str, float]] = []
+    for column in columns:
+        drops = []
+        for _ in range(IMPORTANCE_REPEATS):
+            shuffled = x.copy()
+            shuffled[column] = x[column].to_numpy()[rng.permutation(len(x))]
+            value = score(fitter.metric, y, fitter.output(pipeline, shuffled), fitter.labels)
+            drops.append(sign * (reference - value))
+        out.append((column, round(float(np.mean(drops)), 6)))
+    out.sort(key=lambda item: -item[1])
+    return out
