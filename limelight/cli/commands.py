@@ -42,6 +42,17 @@ def train(
         0.1, "--test-size", help="Fraction held out for the test metrics"
     ),
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version"),
+    features: str | None = typer.Option(
+        None,
+        "--features",
+        help="Tabular tasks: input columns, comma-separated (default: every column but --target)",
+    ),
+    budget: str | None = typer.Option(
+        None,
+        "--budget",
+        help="Hyperparameter search budget for the whole run: seconds (300s, 5m) or trials (50); "
+        "default: each candidate once with its defaults",
+    ),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
     with RichProgress(err) as progress:
@@ -57,6 +68,8 @@ def train(
             test_size=test_size,
             alias=alias,
             progress=progress,
+            features=[c.strip() for c in features.split(",") if c.strip()] if features else None,
+            budget=budget,
         )
     m = version.manifest
     if len(m.get("leaderboard", [])) > 1:

@@ -11,7 +11,7 @@ __all__ = [
     "clean_text_labels",
     "dataset_fingerprint",
     "normalize_text",
-    "read_table",
     "random_split",
+    "read_table",
     "stratified_split",
 ]

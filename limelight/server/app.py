@@ -15,7 +15,7 @@ from limelight.registry import Registry
 from limelight.runtime import ModelManager
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import health, models
+from limelight.server.routes import health, insight, models
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -72,6 +72,7 @@ def create_app(
     app.state.limelight = state
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(insight.router)  # before models: /models/{ref:path} would match first
     app.include_router(models.router)
     return app
 

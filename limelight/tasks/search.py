@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import optuna
 
@@ -113,7 +113,7 @@ def search(
     """
     optuna.logging.set_verbosity(logging.WARNING)
     started = time.monotonic()
-    direction = "maximize" if maximize else "minimize"
+    direction: Literal["maximize", "minimize"] = "maximize" if maximize else "minimize"
     states = []
     for index, candidate in enumerate(candidates):
         study = optuna.create_study(

@@ -158,7 +158,9 @@ def leaderboard(rows: list[dict[str, Any]], metric: str) -> str:
     fig, ax = _figure(6.5, max(2.5, 0.4 * len(scored) + 1.2))
     names = [r["algorithm"] for r in scored][::-1]
     values = [float(r["validation_score"]) for r in scored][::-1]
-    ax.barh(names, values, color=[ORANGE if i == len(names) - 1 else BLUE for i in range(len(names))])
+    ax.barh(
+        names, values, color=[ORANGE if i == len(names) - 1 else BLUE for i in range(len(names))]
+    )
     ax.set_xlabel(f"validation {metric}")
     if values:
         span = max(values) - min(values)

@@ -75,7 +75,9 @@ def infer_kind(values: pd.Series, *, max_onehot: int = MAX_ONEHOT) -> ColumnSpec
     return ColumnSpec(name, CATEGORICAL, encoding=encoding, distinct=distinct)
 
 
-def to_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], specs: list[ColumnSpec]) -> pd.DataFrame:
+def to_frame(
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]], specs: list[ColumnSpec]
+) -> pd.DataFrame:
     """The frame the pipeline is fitted on and predicts from: numeric and boolean columns as
     float64 (missing = NaN, infinities = NaN), categorical columns as object strings (missing =
     NaN), text as object strings (missing = "")."""

@@ -71,7 +71,9 @@ def _sign_for(model: Any, cls: int | None) -> tuple[int, float]:
 
 def _linear(model: Any, x: np.ndarray, cls: int | None) -> tuple[np.ndarray, float, str]:
     if hasattr(model, "calibrated_classifiers_"):  # calibrated linear SVM: mean of the folds
-        coefs = np.mean([np.atleast_2d(c.estimator.coef_) for c in model.calibrated_classifiers_], 0)
+        coefs = np.mean(
+            [np.atleast_2d(c.estimator.coef_) for c in model.calibrated_classifiers_], 0
+        )
         intercepts = np.mean(
             [np.atleast_1d(c.estimator.intercept_) for c in model.calibrated_classifiers_], 0
         )

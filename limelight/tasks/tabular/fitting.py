@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 
 from limelight.tasks.base import Algorithm
+from limelight.tasks.selection import aligned_proba
 from limelight.tasks.tabular.algorithms import REGRESSION
 from limelight.tasks.tabular.columns import ColumnSpec
 from limelight.tasks.tabular.preprocessing import build_preprocessor
@@ -29,18 +30,6 @@ def quiet_fit(model: Any, x: Any, y: Any) -> Any:
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", message=".*does not have valid feature names.*")
         return model.fit(x, y)
-
-
-def aligned_proba(model: Any, x: Any, labels: list[str]) -> np.ndarray:
-    """Probabilities in ``labels`` order; a class the model never saw gets 0."""
-    proba = np.asarray(model.predict_proba(x), dtype=np.float64)
-    classes = [str(c) for c in model.classes_]
-    if classes == labels:
-        return proba
-    out = np.zeros((proba.shape[0], len(labels)))
-    for j, c in enumerate(classes):
-        out[:, labels.index(c)] = proba[:, j]
-    return out
 
 
 def selection_metric(kind: str, labels: list[str] | None) -> tuple[str, bool]:
@@ -57,9 +46,7 @@ def score(metric: str, y_true: np.ndarray, output: np.ndarray, labels: list[str]
     if metric == "roc_auc":
         return float(skm.roc_auc_score(np.asarray(y_true) == labels[1], output[:, 1]))
     predicted = np.asarray(labels)[output.argmax(axis=1)]
-    return float(
-        skm.f1_score(y_true, predicted, labels=labels, average="macro", zero_division=0)
-    )
+    return float(skm.f1_score(y_true, predicted, labels=labels, average="macro", zero_division=0))
 
 
 class Fitter:

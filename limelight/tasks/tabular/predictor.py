@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from limelight.tasks.selection import aligned_proba
 from limelight.tasks.tabular.algorithms import REGRESSION
 from limelight.tasks.tabular.columns import ColumnSpec, to_frame
 from limelight.tasks.tabular.explain import explain_rows
-from limelight.tasks.tabular.fitting import aligned_proba
 from limelight.tasks.tabular.schemas import features_of, input_model_for
 
 

@@ -9,14 +9,22 @@ accepted and encoded as the pipeline learned to (infrequent bucket or all zeros)
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 
-from limelight.tasks.tabular.columns import BOOLEAN, CATEGORICAL, NUMERIC, ColumnSpec
+from limelight.tasks.tabular.columns import BOOLEAN, CATEGORICAL, NUMERIC, TEXT, ColumnSpec
 
-FiniteNumber = Annotated[float, Field(strict=False, allow_inf_nan=False)]
+NULL = {"type": "null"}
 
 
 class _WrapFeatures(BaseModel):
@@ -50,15 +58,62 @@ class TabularValuePrediction(BaseModel):
     value: float = Field(description="The predicted value.")
 
 
-def _field_type(spec: ColumnSpec) -> Any:
-    if spec.kind == NUMERIC:
-        return FiniteNumber | None
-    if spec.kind == BOOLEAN:
-        return StrictBool | None
-    if spec.kind == CATEGORICAL:
-        return StrictStr | StrictInt | None
-    return StrictStr | None
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number or null, got {_kind(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number (NaN and infinity are not accepted)")
+    return number
 
+
+def _boolean(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"expected true, false or null, got {_kind(value)}")
+
+
+def _category(value: Any) -> str | int | None:
+    if value is None or (isinstance(value, str | int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"expected a category (a string or an integer) or null, got {_kind(value)}")
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"expected a string or null, got {_kind(value)}")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    for cls, name in names.items():
+        if isinstance(value, cls):
+            return (
+                f"{name} ({value!r})" if not isinstance(value, str) else f"{name} ({value[:40]!r})"
+            )
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+_VALIDATORS: dict[str, tuple[Any, dict[str, Any]]] = {
+    NUMERIC: (_number, {"anyOf": [{"type": "number"}, NULL]}),
+    BOOLEAN: (_boolean, {"anyOf": [{"type": "boolean"}, NULL]}),
+    CATEGORICAL: (_category, {"anyOf": [{"type": "string"}, {"type": "integer"}, NULL]}),
+    TEXT: (_text, {"anyOf": [{"type": "string"}, NULL]}),
+}
+
+
+def _field_type(spec: ColumnSpec) -> Any:
+    check, schema = _VALIDATORS[spec.kind]
+    return Annotated[Any, PlainValidator(check), WithJsonSchema(schema)]
 
 
 def input_model_for(specs: list[ColumnSpec]) -> type[BaseModel]:
@@ -70,12 +125,12 @@ def input_model_for(specs: list[ColumnSpec]) -> type[BaseModel]:
             _field_type(spec),
             Field(..., alias=spec.name, description=description),
         )
-    features = create_model(  # type: ignore[call-overload]
+    features = create_model(
         "Features",
         __config__=ConfigDict(extra="forbid", strict=True, populate_by_name=False),
         **fields,
     )
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         "TabularInput",
         __base__=_WrapFeatures,
         features=(features, Field(..., description="Column values; null means missing.")),

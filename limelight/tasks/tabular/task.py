@@ -206,7 +206,9 @@ def permutation_importance(
 ) -> list[tuple[str, float]]:
     """Per input column: how much the test metric worsens when that column is shuffled."""
     rng = np.random.default_rng(seed)
-    sample = test if len(test) <= IMPORTANCE_ROWS else test.sample(IMPORTANCE_ROWS, random_state=seed)
+    sample = (
+        test if len(test) <= IMPORTANCE_ROWS else test.sample(IMPORTANCE_ROWS, random_state=seed)
+    )
     columns = [s.name for s in fitter.specs]
     x = sample[columns].reset_index(drop=True)
     y = fitter.target(sample)
