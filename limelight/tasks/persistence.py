@@ -19,6 +19,8 @@ TRUSTED_TYPES = frozenset(
         # LightGBM: the booster is kept as its own text model format (see tabular/lgbm.py).
         "limelight.tasks.tabular.lgbm.LightGBMClassifier",
         "limelight.tasks.tabular.lgbm.LightGBMRegressor",
+        # The target encoder's cross-fitting splitter (a plain scikit-learn class).
+        "sklearn.model_selection._split.KFold",
         "numpy.dtype",
         "builtins.str",
         "builtins.int",

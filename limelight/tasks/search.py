@@ -119,7 +119,7 @@ def search(
         study = optuna.create_study(
             direction=direction,
             sampler=optuna.samplers.TPESampler(seed=seed + index, n_startup_trials=4),
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0),
         )
         states.append(_State(candidate, study))
     max_trials = budget.trials if budget and budget.trials else None

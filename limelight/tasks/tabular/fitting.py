@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
+from threadpoolctl import ThreadpoolController
 
 from limelight.tasks.base import Algorithm
 from limelight.tasks.selection import aligned_proba
@@ -22,6 +23,16 @@ from limelight.tasks.tabular.columns import ColumnSpec
 from limelight.tasks.tabular.preprocessing import build_preprocessor
 
 MIN_PARTIAL_ROWS = 200
+_THREADPOOLS: ThreadpoolController | None = None
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS/OpenMP use one thread (their own parallelism oversubscribes a
+    shared machine; our fits are small)."""
+    global _THREADPOOLS
+    if _THREADPOOLS is None:
+        _THREADPOOLS = ThreadpoolController()
+    return _THREADPOOLS.limit(limits=1)
 
 
 def quiet_fit(model: Any, x: Any, y: Any) -> Any:

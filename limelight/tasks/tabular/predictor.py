@@ -14,6 +14,7 @@ from limelight.tasks.selection import aligned_proba
 from limelight.tasks.tabular.algorithms import REGRESSION
 from limelight.tasks.tabular.columns import ColumnSpec, to_frame
 from limelight.tasks.tabular.explain import explain_rows
+from limelight.tasks.tabular.fitting import one_blas_thread
 from limelight.tasks.tabular.schemas import features_of, input_model_for
 
 
@@ -41,7 +42,7 @@ class TabularPredictor:
 
     def output(self, frame: pd.DataFrame) -> np.ndarray:
         """Probabilities in label order (classification) or values (regression)."""
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), one_blas_thread():
             warnings.filterwarnings("ignore", message=".*does not have valid feature names.*")
             if self.kind == REGRESSION:
                 return np.asarray(self.pipeline.predict(frame), dtype=np.float64)

@@ -1,0 +1,90 @@
+"""Loaders for the shared real data sets (read by path from ``LIMELIGHT_DATA_DIR``), shaped as
+tables for the tabular tasks. Nothing is downloaded and nothing is copied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from limelight.errors import DataError
+
+CRITEO_NUMERIC = [f"I{i}" for i in range(1, 14)]
+CRITEO_CATEGORICAL = [f"C{i}" for i in range(1, 27)]
+CRITEO_COLUMNS = ["label", *CRITEO_NUMERIC, *CRITEO_CATEGORICAL]
+MOVIELENS_GENRES = [
+    "unknown",
+    "action",
+    "adventure",
+    "animation",
+    "children",
+    "comedy",
+    "crime",
+    "documentary",
+    "drama",
+    "fantasy",
+    "film_noir",
+    "horror",
+    "musical",
+    "mystery",
+    "romance",
+    "sci_fi",
+    "thriller",
+    "war",
+    "western",
+]
+
+
+def _file(path: Path) -> Path:
+    if not path.is_file():
+        raise DataError(f"data file not found: {path} (set LIMELIGHT_DATA_DIR)", field="data")
+    return path
+
+
+def criteo(data_dir: Path, split: str = "train", rows: int | None = None) -> pd.DataFrame:
+    """Criteo ad clicks: ``label`` (0/1), I1-I13 (counts), C1-C26 (hashed categories, strings).
+    The files are tab-separated without a header, despite their .csv names."""
+    if split not in ("train", "dev", "test"):
+        raise DataError("criteo split is one of train, dev, test", field="split")
+    path = _file(Path(data_dir) / "criteo-sample" / f"{split}.csv")
+    frame = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        names=CRITEO_COLUMNS,
+        nrows=rows,
+        dtype={c: object for c in CRITEO_CATEGORICAL},
+    )
+    frame["label"] = frame["label"].map({0: "no_click", 1: "click"})
+    return frame
+
+
+def netflix_titles(data_dir: Path, rows: int | None = None) -> pd.DataFrame:
+    """The Netflix catalog (a real CSV parser: descriptions contain quoted newlines)."""
+    path = _file(Path(data_dir) / "netflix-titles" / "netflix_titles.csv")
+    return pd.read_csv(path, nrows=rows, dtype={"release_year": "float64"})
+
+
+def movielens_movie_ratings(data_dir: Path, min_ratings: int = 5) -> pd.DataFrame:
+    """One row per MovieLens-100K movie rated at least ``min_ratings`` times: its 19 genre flags
+    (booleans), release year and number of ratings, and ``mean_rating``, the regression target."""
+    folder = Path(data_dir) / "movielens-100k"
+    items = pd.read_csv(
+        _file(folder / "u.item"),
+        sep="|",
+        header=None,
+        encoding="latin-1",
+        names=["item", "title", "release_date", "video_date", "url", *MOVIELENS_GENRES],
+    )
+    ratings = pd.read_csv(
+        _file(folder / "u.data"), sep="\t", header=None, names=["user", "item", "rating", "ts"]
+    )
+    stats = ratings.groupby("item")["rating"].agg(["mean", "count"])
+    frame = items.join(stats, on="item")
+    frame = frame.loc[frame["count"] >= min_ratings].copy()
+    year = pd.to_datetime(frame["release_date"], format="%d-%b-%Y", errors="coerce").dt.year
+    out = pd.DataFrame({"release_year": year.astype("float64"), "ratings": frame["count"]})
+    for genre in MOVIELENS_GENRES:
+        out[genre] = frame[genre].astype(bool)
+    out["mean_rating"] = frame["mean"].round(4)
+    return out.reset_index(drop=True)
