@@ -42,7 +42,7 @@ def _file(path: Path) -> Path:
 
 
 def criteo(data_dir: Path, split: str = "train", rows: int | None = None) -> pd.DataFrame:
-    """Criteo ad clicks: ``label`` (0/1), I1-I13 (counts), C1-C26 (hashed categories, strings).
+    """Criteo ad clicks: ``label`` (1 = click), I1-I13 (counts), C1-C26 (hashed categories, strings).
     The files are tab-separated without a header, despite their .csv names."""
     if split not in ("train", "dev", "test"):
         raise DataError("criteo split is one of train, dev, test", field="split")
@@ -55,7 +55,6 @@ def criteo(data_dir: Path, split: str = "train", rows: int | None = None) -> pd.
         nrows=rows,
         dtype={c: object for c in CRITEO_CATEGORICAL},
     )
-    frame["label"] = frame["label"].map({0: "no_click", 1: "click"})
     return frame
 
 

@@ -21,6 +21,16 @@ TRUSTED_TYPES = frozenset(
         "limelight.tasks.tabular.lgbm.LightGBMRegressor",
         # The target encoder's cross-fitting splitter (a plain scikit-learn class).
         "sklearn.model_selection._split.KFold",
+        # CalibratedClassifierCV's fitted parts (linear and RBF SVMs with calibrated scores).
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        # Sparse support vectors (SVMs fitted on sparse features), stored by skops as arrays.
+        "scipy.sparse._csr.csr_matrix",
+        "scipy.sparse._csc.csc_matrix",
+        # Fitted decision trees (decision tree, random forest), reconstructed by skops.
+        "sklearn.tree._tree.Tree",
+        # The MLP keeps its Adam optimizer state (plain arrays) after fitting.
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
         "numpy.dtype",
         "builtins.str",
         "builtins.int",

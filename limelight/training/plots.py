@@ -19,12 +19,12 @@ MAX_POINTS = 3000
 
 def _png(fig: Figure) -> str:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=90)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _figure(width: float = 5.2, height: float = 4.0) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     ax.grid(alpha=0.3)
     return fig, ax
@@ -124,7 +124,7 @@ def predicted_vs_actual(y_true: np.ndarray, y_pred: np.ndarray) -> str:
 
 
 def residuals(y_true: np.ndarray, y_pred: np.ndarray) -> str:
-    fig = Figure(figsize=(9.0, 3.8))
+    fig = Figure(figsize=(9.0, 3.8), layout="constrained")
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     errors = y_true - y_pred
     keep = _sample(len(y_true))
