@@ -154,19 +154,21 @@ def search(
             break
         if not searching and all(s.trials + s.failed for s in states):
             break
-        if deadline is not None and done >= len(states):
-            now = time.monotonic()
-            # Do not start a trial expected to end after the deadline (its refit included).
-            recent = [s.seconds / max(1, s.trials + s.pruned) for s in states if s.trials]
-            typical = sorted(recent)[len(recent) // 2] if recent else 0.0
-            if now + typical + reserve() >= deadline:
-                break
         state = _next_state(states, turn)
+        if deadline is not None and done >= 1:
+            # Do not start a trial expected to end after the deadline (the refit included);
+            # an algorithm not tried yet is expected to take the median of the others.
+            typical = _expected_seconds(state, states)
+            if time.monotonic() + typical + reserve() >= deadline:
+                break
         turn += 1
         done += 1
         _run_trial(state, fit_score, searching, progress, metric, better)
         progress.advance(1)
 
+    for state in states:
+        if state.trials + state.pruned + state.failed == 0:
+            state.last_error = "not tried: the budget was spent"
     ranked = [s for s in states if s.best is not None]
     if not ranked:
         errors = "; ".join(f"{s.candidate.name}: {s.last_error}" for s in states if s.last_error)
@@ -186,6 +188,16 @@ def search(
         pruned=sum(s.pruned for s in states),
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def _expected_seconds(state: _State, states: list[_State]) -> float:
+    def mean(s: _State) -> float:
+        return s.seconds / max(1, s.trials + s.pruned)
+
+    if state.trials + state.pruned:
+        return mean(state)
+    others = sorted(mean(s) for s in states if s.trials + s.pruned)
+    return others[len(others) // 2] if others else 0.0
 
 
 def _next_state(states: list[_State], turn: int) -> _State:

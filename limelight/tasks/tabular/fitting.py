@@ -114,9 +114,15 @@ class Fitter:
         assert self.labels is not None
         return aligned_proba(model, x, self.labels)
 
+    def fit_model(self, algorithm: Algorithm, x: Any, y: np.ndarray) -> Any:
+        limit = getattr(algorithm, "max_rows", None)
+        if limit is not None and x.shape[0] > limit:
+            x, y = x[:limit], y[:limit]
+        return quiet_fit(algorithm.build(self.seed), x, y)
+
     def fit_score(self, algorithm: Algorithm, fraction: float) -> float:
         _prep, x, y, x_val = self.prepared(fraction)
-        model = quiet_fit(algorithm.build(self.seed), x, y)
+        model = self.fit_model(algorithm, x, y)
         value = score(
             self.metric, self.target(self.validation), self.output(model, x_val), self.labels
         )
@@ -132,5 +138,5 @@ class Fitter:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             x = prep.fit_transform(full[self.columns], y)
-        model = quiet_fit(algorithm.build(self.seed), x, y)
+        model = self.fit_model(algorithm, x, y)
         return Pipeline([("prep", prep), ("model", model)])

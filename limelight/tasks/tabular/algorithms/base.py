@@ -18,8 +18,9 @@ class TabularAlgorithm(Algorithm):
     # How explain() attributes a prediction: linear (exact: coefficients x inputs), lightgbm
     # (TreeSHAP from the booster), tree (TreeSHAP of scikit-learn trees) or occlusion.
     explainer: ClassVar[str] = "occlusion"
-    # Dense input needed (the pipeline densifies sparse matrices for it).
-    dense: ClassVar[bool] = False
+    # Fit on at most this many training rows (the first ones of the shuffled split): for
+    # algorithms whose cost grows faster than linearly with the rows (kernel SVMs).
+    max_rows: ClassVar[int | None] = None
 
     def build(self, seed: int) -> Any:
         raise NotImplementedError

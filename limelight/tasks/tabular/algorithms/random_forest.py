@@ -14,9 +14,9 @@ class _RandomForest(TabularAlgorithm):
     def __init__(
         self,
         *,
-        n_estimators: int = 200,
-        max_depth: int | None = None,
-        min_samples_leaf: int = 2,
+        n_estimators: int = 150,
+        max_depth: int | None = 16,
+        min_samples_leaf: int = 3,
         max_features: float = 0.3,
     ) -> None:
         self.n_estimators = n_estimators

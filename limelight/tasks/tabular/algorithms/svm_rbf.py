@@ -9,7 +9,8 @@ from limelight.tasks.tabular.algorithms.base import CLASSIFICATION, REGRESSION, 
 
 
 class _RbfSVM(TabularAlgorithm):
-    description = "kernel SVM with an RBF kernel (calibrated scores for classification)"
+    description = "kernel SVM, RBF kernel (calibrated scores; fitted on at most 3,000 rows)"
+    max_rows = 3000
 
     def __init__(self, *, C: float = 1.0, gamma: float | str = "scale") -> None:
         self.C = C
