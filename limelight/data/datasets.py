@@ -42,8 +42,8 @@ def _file(path: Path) -> Path:
 
 
 def criteo(data_dir: Path, split: str = "train", rows: int | None = None) -> pd.DataFrame:
-    """Criteo ad clicks: ``label`` (1 = click), I1-I13 (counts), C1-C26 (hashed categories, strings).
-    The files are tab-separated without a header, despite their .csv names."""
+    """Criteo ad clicks: ``label`` (1 = click), I1-I13 (counts), C1-C26 (hashed categories,
+    as strings). The files are tab-separated without a header, despite their .csv names."""
     if split not in ("train", "dev", "test"):
         raise DataError("criteo split is one of train, dev, test", field="split")
     path = _file(Path(data_dir) / "criteo-sample" / f"{split}.csv")

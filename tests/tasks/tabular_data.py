@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+from limelight.registry import ModelVersion
+from limelight.runtime import LoadedModel
+from limelight.tasks import NullProgress, TrainOptions, get_task
 
 WORDS = ["great", "film", "dull", "plot", "actor", "music", "long", "story", "cast", "score"]
 
@@ -43,3 +50,20 @@ def regression(n: int = 300, seed: int = 0) -> pd.DataFrame:
 
 
 GOOD = {"age": 30, "country": "FR", "user": "u1", "premium": True, "bio": "great film"}
+
+
+def fitted(
+    task_name: str, frame: pd.DataFrame, target: str, algorithm: str, folder: Path
+) -> LoadedModel:
+    """Train with the task contract, write the artifact to ``folder`` and load it back (the
+    registry and the report are left out: they are tested on their own)."""
+    task = get_task(task_name)
+    options = TrainOptions(columns={"target": target}, algorithm=algorithm, seed=1)
+    outcome = task.train(frame, options, NullProgress())
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome.write(folder)
+    manifest = {"algorithm": outcome.algorithm, "data": outcome.data, "metrics": outcome.metrics}
+    version = ModelVersion(
+        "m", 1, task_name, outcome.algorithm, manifest, "", "", datetime.now(UTC), ()
+    )
+    return LoadedModel(version, task, task.load(folder, manifest))

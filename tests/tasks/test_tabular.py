@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +10,15 @@ import pandas as pd
 import pytest
 
 from limelight.errors import DataError, InvalidInput
-from limelight.registry import ModelVersion, Registry
+from limelight.registry import Registry
 from limelight.runtime import LoadedModel, load
 from limelight.settings import Settings
-from limelight.tasks import NullProgress, TrainOptions, get_task
 from limelight.tasks.tabular.algorithms import CLASSIFIERS, REGRESSORS
 from limelight.tasks.tabular.cleaning import clean_tabular
 from limelight.tasks.tabular.columns import CATEGORICAL, ONEHOT, TARGET, TEXT, infer_kind
 from limelight.tasks.tabular.preprocessing import build_preprocessor, source_columns
 from limelight.training import train
-from tests.tasks.tabular_data import GOOD, classification, regression
+from tests.tasks.tabular_data import GOOD, classification, fitted, regression
 
 
 def test_column_kinds_are_inferred_and_reported() -> None:
@@ -131,22 +129,15 @@ def test_bad_inputs_name_the_field(
 def test_every_algorithm_trains_saves_loads_and_serves(
     tmp_path: Path, task: str, name: str, frame: pd.DataFrame, target: str
 ) -> None:
-    """The task contract without the registry (whose path, report included, is tested once
-    elsewhere): train, write the artifact, load it back through the skops allow-list, serve."""
-    tabular = get_task(task)
-    options = TrainOptions(columns={"target": target}, algorithm=name, seed=1)
-    outcome = tabular.train(frame, options, NullProgress())
-    assert outcome.algorithm == name
-    metrics = outcome.metrics
+    """Train, write the artifact, load it back through the skops allow-list, serve."""
+    model = fitted(task, frame, target, name, tmp_path)
+    assert model.info.algorithm == name
+    metrics = model.manifest["metrics"]
     if task == "tabular-regression":
         assert {"rmse", "mae", "r2"} <= set(metrics)
         assert metrics["rmse"] < frame[target].std() * 1.5
     else:
         assert {"accuracy", "roc_auc", "log_loss"} <= set(metrics)
-    outcome.write(tmp_path)
-    manifest = {"algorithm": name, "data": outcome.data}
-    version = ModelVersion("m", 1, task, name, manifest, "", "", datetime.now(UTC), ())
-    model = LoadedModel(version, tabular, tabular.load(tmp_path, manifest))
     outputs = model.predict([{"features": GOOD}, {"features": dict.fromkeys(GOOD)}])
     assert len(outputs) == 2
     key = "value" if task == "tabular-regression" else "label"

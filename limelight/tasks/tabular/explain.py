@@ -79,12 +79,21 @@ def _linear(model: Any, x: np.ndarray, cls: int | None) -> tuple[np.ndarray, flo
         )
         unit = "SVM margin (mean of the calibration folds)"
     else:
-        coefs = np.atleast_2d(model.coef_)
-        intercepts = np.atleast_1d(model.intercept_)
+        inner, scale, shift = _unscaled(model)
+        coefs = np.atleast_2d(inner.coef_) * scale
+        intercepts = np.atleast_1d(inner.intercept_) * scale + shift
         unit = "decision value (log-odds)" if cls is not None else "predicted value"
     row, sign = _sign_for(model, cls) if cls is not None else (0, 1.0)
     terms = sign * coefs[row] * x
     return terms, float(sign * intercepts[row]), unit
+
+
+def _unscaled(model: Any) -> tuple[Any, float, float]:
+    """(inner regressor, scale, shift) of a regressor fitted on a standardized target."""
+    if hasattr(model, "regressor_"):
+        scaler = model.transformer_
+        return model.regressor_, float(scaler.scale_[0]), float(scaler.mean_[0])
+    return model, 1.0, 0.0
 
 
 def _lightgbm(model: Any, x: np.ndarray, cls: int | None) -> tuple[np.ndarray, float, str]:

@@ -61,7 +61,9 @@ class _Tabular(Task):
         with one_blas_thread():
             return self._train(frame, options, progress)
 
-    def _train(self, frame: pd.DataFrame, options: TrainOptions, progress: Progress) -> TrainOutcome:
+    def _train(
+        self, frame: pd.DataFrame, options: TrainOptions, progress: Progress
+    ) -> TrainOutcome:
         names = self.candidates(options.algorithm)
         budget = Budget.parse(options.budget)
         target = options.columns["target"]

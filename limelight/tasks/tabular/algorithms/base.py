@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.preprocessing import StandardScaler
+
 from limelight.tasks.base import Algorithm
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
@@ -24,3 +27,9 @@ class TabularAlgorithm(Algorithm):
 
     def build(self, seed: int) -> Any:
         raise NotImplementedError
+
+
+def standardized_target(regressor: Any) -> TransformedTargetRegressor:
+    """Fit ``regressor`` on a standardized target (gradient-trained and kernel models need a
+    target of unit scale; predictions come back in the original units)."""
+    return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())

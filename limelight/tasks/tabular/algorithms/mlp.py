@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from limelight.tasks.tabular.algorithms.base import CLASSIFICATION, REGRESSION, TabularAlgorithm
+from limelight.tasks.tabular.algorithms.base import (
+    CLASSIFICATION,
+    REGRESSION,
+    TabularAlgorithm,
+    standardized_target,
+)
 
 LAYERS = {"64": (64,), "128": (128,), "64-32": (64, 32), "128-64": (128, 64)}
 
@@ -53,5 +59,5 @@ class MLPRegressorAlgo(_MLP):
     name = "mlp"
     kind = REGRESSION
 
-    def build(self, seed: int) -> MLPRegressor:
-        return MLPRegressor(**self._options(seed))
+    def build(self, seed: int) -> TransformedTargetRegressor:
+        return standardized_target(MLPRegressor(**self._options(seed)))

@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.svm import LinearSVC, LinearSVR
 
-from limelight.tasks.tabular.algorithms.base import CLASSIFICATION, REGRESSION, TabularAlgorithm
+from limelight.tasks.tabular.algorithms.base import (
+    CLASSIFICATION,
+    REGRESSION,
+    TabularAlgorithm,
+    standardized_target,
+)
 
 
 class _LinearSVM(TabularAlgorithm):
@@ -33,7 +39,9 @@ class LinearSVMRegressor(_LinearSVM):
     name = "svm-linear"
     kind = REGRESSION
 
-    def build(self, seed: int) -> LinearSVR:
-        return LinearSVR(
-            C=self.C, loss="squared_epsilon_insensitive", max_iter=5000, random_state=seed
+    def build(self, seed: int) -> TransformedTargetRegressor:
+        return standardized_target(
+            LinearSVR(
+                C=self.C, loss="squared_epsilon_insensitive", max_iter=5000, random_state=seed
+            )
         )

@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.svm import SVC, SVR
 
-from limelight.tasks.tabular.algorithms.base import CLASSIFICATION, REGRESSION, TabularAlgorithm
+from limelight.tasks.tabular.algorithms.base import (
+    CLASSIFICATION,
+    REGRESSION,
+    TabularAlgorithm,
+    standardized_target,
+)
 
 
 class _RbfSVM(TabularAlgorithm):
@@ -48,5 +54,7 @@ class RbfSVMRegressor(_RbfSVM):
             "epsilon": trial.suggest_float("epsilon", 1e-3, 1.0, log=True),
         }
 
-    def build(self, seed: int) -> SVR:
-        return SVR(C=self.C, gamma=self.gamma, epsilon=self.epsilon, cache_size=500)
+    def build(self, seed: int) -> TransformedTargetRegressor:
+        return standardized_target(
+            SVR(C=self.C, gamma=self.gamma, epsilon=self.epsilon, cache_size=500)
+        )
