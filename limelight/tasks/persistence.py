@@ -13,35 +13,30 @@ import skops.io as sio
 
 from limelight.errors import ModelLoadError
 
+# skops already trusts scikit-learn's public estimators; these are the extra types our
+# artifacts hold (private scikit-learn helpers such as calibration internals, our own
+# transformers). Anything else in a file is refused.
+TRUSTED_PREFIXES = ("sklearn.", "limelight.embeddings.", "numpy.", "scipy.sparse.")
+TRUSTED_BUILTINS = frozenset(
+    f"builtins.{name}"
+    for name in ("str", "int", "float", "bool", "tuple", "dict", "list", "NoneType")
+)
+
+# LightGBM: the booster is kept in its own text model format (see tasks/tabular/lgbm.py).
 TRUSTED_TYPES = frozenset(
     {
-        "limelight.embeddings.minilm.SentenceEmbedder",
-        # LightGBM: the booster is kept as its own text model format (see tabular/lgbm.py).
         "limelight.tasks.tabular.lgbm.LightGBMClassifier",
         "limelight.tasks.tabular.lgbm.LightGBMRegressor",
-        # The target encoder's cross-fitting splitter (a plain scikit-learn class).
-        "sklearn.model_selection._split.KFold",
-        # CalibratedClassifierCV's fitted parts (linear and RBF SVMs with calibrated scores).
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._SigmoidCalibration",
-        # Sparse support vectors (SVMs fitted on sparse features), stored by skops as arrays.
-        "scipy.sparse._csr.csr_matrix",
-        "scipy.sparse._csc.csc_matrix",
-        # Fitted decision trees (decision tree, random forest), reconstructed by skops.
-        "sklearn.tree._tree.Tree",
-        # The MLP keeps its Adam optimizer state (plain arrays) after fitting.
-        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
-        "numpy.dtype",
-        "builtins.str",
-        "builtins.int",
-        "builtins.float",
-        "builtins.bool",
-        "builtins.tuple",
-        "builtins.dict",
-        "builtins.list",
-        "builtins.NoneType",
     }
 )
+
+
+def _trusted(type_name: str) -> bool:
+    return (
+        type_name in TRUSTED_BUILTINS
+        or type_name in TRUSTED_TYPES
+        or type_name.startswith(TRUSTED_PREFIXES)
+    )
 
 
 def dump_sklearn(estimator: Any, path: Path) -> None:
@@ -50,7 +45,7 @@ def dump_sklearn(estimator: Any, path: Path) -> None:
 
 def load_sklearn(path: Path) -> Any:
     untrusted = sio.get_untrusted_types(file=path)
-    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
+    refused = [t for t in untrusted if not _trusted(t)]
     if refused:
         raise ModelLoadError(
             f"{path.name} contains types Limelight does not load: {', '.join(refused[:5])}"
