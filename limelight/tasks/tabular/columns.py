@@ -81,7 +81,9 @@ def to_frame(
     """The frame the pipeline is fitted on and predicts from: numeric and boolean columns as
     float64 (missing = NaN, infinities = NaN), categorical columns as object strings (missing =
     NaN), text as object strings (missing = "")."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if not isinstance(rows, pd.DataFrame):
+        return _records_frame(list(rows), specs)
+    frame = rows
     out: dict[str, Any] = {}
     n = len(frame)
     for spec in specs:
@@ -104,6 +106,36 @@ def to_frame(
         if spec.kind in (CATEGORICAL, TEXT):
             result[spec.name] = result[spec.name].astype(object)
     return result
+
+
+def _number(value: Any) -> float:
+    if value is None or value is pd.NA or isinstance(value, str):
+        return np.nan
+    number = float(value)
+    return number if np.isfinite(number) else np.nan
+
+
+def _records_frame(records: list[Mapping[str, Any]], specs: list[ColumnSpec]) -> pd.DataFrame:
+    """The same conversion as for a DataFrame, built straight from request records (the
+    serving path: no per-column pandas work)."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        values = [record.get(spec.name) for record in records]
+        if spec.kind in (NUMERIC, BOOLEAN):
+            out[spec.name] = np.array([_number(v) for v in values], dtype=np.float64)
+        elif spec.kind == CATEGORICAL:
+            column = np.empty(len(values), dtype=object)
+            column[:] = [np.nan if _missing(v) else category_str(v) for v in values]
+            out[spec.name] = column
+        else:
+            column = np.empty(len(values), dtype=object)
+            column[:] = ["" if _missing(v) else str(v) for v in values]
+            out[spec.name] = column
+    frame = pd.DataFrame(out, index=pd.RangeIndex(len(records)), copy=False)
+    for spec in specs:
+        if spec.kind in (CATEGORICAL, TEXT) and frame[spec.name].dtype != object:
+            frame[spec.name] = frame[spec.name].astype(object)
+    return frame
 
 
 def _missing(value: Any) -> bool:
