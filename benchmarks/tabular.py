@@ -194,6 +194,10 @@ def main() -> None:
                 results.append(result)
                 print(json.dumps(result), flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
+    if OUT.is_file():  # keep earlier runs of other (data set, algorithm) pairs
+        done = {(r["dataset"], r["algorithm"]) for r in results}
+        earlier = json.loads(OUT.read_text()).get("results", [])
+        results = [r for r in earlier if (r["dataset"], r["algorithm"]) not in done] + results
     OUT.write_text(
         json.dumps(
             {

@@ -36,6 +36,18 @@ from limelight.tasks.tabular.schemas import (
 )
 
 MODEL_FILE = "model.skops"
+# Auto mode tries the cheap candidates first, so a small time budget still sees several
+# families; the kernel SVM, the slowest to fit, comes last.
+AUTO_ORDER = (
+    "lightgbm",
+    "logistic",
+    "ridge",
+    "decision-tree",
+    "svm-linear",
+    "random-forest",
+    "mlp",
+    "svm-rbf",
+)
 IMPORTANCE_ROWS = 1000
 IMPORTANCE_REPEATS = 3
 
@@ -177,7 +189,7 @@ class TabularClassification(_Tabular):
     description = "record -> label + scores: click prediction, churn, content type, moderation"
     kind = CLASSIFICATION
     algorithms = CLASSIFIERS
-    default_candidates = tuple(CLASSIFIERS)
+    default_candidates = tuple(n for n in AUTO_ORDER if n in CLASSIFIERS)
     output_model = TabularClassPrediction
     selection_metric = "roc_auc (two classes) or f1_macro"
 
@@ -187,7 +199,7 @@ class TabularRegression(_Tabular):
     description = "record -> a number: ratings, watch time, revenue"
     kind = REGRESSION
     algorithms = REGRESSORS
-    default_candidates = tuple(REGRESSORS)
+    default_candidates = tuple(n for n in AUTO_ORDER if n in REGRESSORS)
     output_model = TabularValuePrediction
     selection_metric = "rmse"
 
