@@ -7,7 +7,7 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from limelight.cli import commands, demo, insight, models  # noqa: F401  (registers the commands)
+from limelight.cli import commands, demo, insight, keys, models  # noqa: F401  (registers the commands)
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from limelight.errors import NotFound
+from limelight.server.auth import requires
 from limelight.server.body import read_json
 from limelight.server.instances import parse_instances
 from limelight.server.responses import FastJSONResponse
@@ -25,6 +26,7 @@ REF_DOC = "Model reference: `name`, `name@alias` or `name/versions/N`"
     summary="The version's training report (HTML with plots)",
     response_class=HTMLResponse,
     responses={404: ERROR_RESPONSES[404], 503: ERROR_RESPONSES[503]},
+    openapi_extra=requires("predict"),
 )
 async def report(request: Request, ref: str = Path(description=REF_DOC)) -> HTMLResponse:
     state = request.app.state.limelight
@@ -47,6 +49,7 @@ async def report(request: Request, ref: str = Path(description=REF_DOC)) -> HTML
     "give exact contributions that sum with `base_value` to `output_value`; tree models give "
     "TreeSHAP values; TF-IDF text models give the top tokens.",
     responses=ERROR_RESPONSES,
+    openapi_extra=requires("predict"),
 )
 async def explain(
     request: Request,
