@@ -37,6 +37,7 @@ typecheck: venv
 
 bench: venv
 	$(PY) benchmarks/text_classification.py
+	$(PY) benchmarks/tabular.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
