@@ -73,6 +73,8 @@ class TrainOptions:
     validation_size: float = 0.1
     test_size: float = 0.1
     params: dict[str, Any] = field(default_factory=dict)
+    #: task-specific options (e.g. the recommendation task's item catalog and split method)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Task(ABC):
     description: ClassVar[str]
     roles: ClassVar[dict[str, str]]  # role -> what the column holds (for the CLI's help)
     required_roles: ClassVar[tuple[str, ...]]
+    #: roles whose columns are read as strings (ids that look numeric stay as written)
+    string_roles: ClassVar[tuple[str, ...]] = ()
     algorithms: ClassVar[dict[str, type[Algorithm]]]
     default_candidates: ClassVar[tuple[str, ...]]
     input_model: ClassVar[type[BaseModel]]

@@ -29,6 +29,7 @@ LIBRARIES = (
     "skops",
     "sentence-transformers",
     "torch",
+    "implicit",
 )
 
 
@@ -54,6 +55,7 @@ def train(
     validation_size: float = 0.1,
     test_size: float = 0.1,
     params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
     alias: str | None = None,
     progress: Progress | None = None,
 ) -> ModelVersion:
@@ -68,11 +70,13 @@ def train(
         validation_size=validation_size,
         test_size=test_size,
         params=params or {},
+        extra=extra or {},
     )
     wanted = task.columns(options)
     task.candidates(algorithm)  # fail on an unknown algorithm before reading anything
     progress.stage("reading data", total=None)
-    frame = read_table(data, wanted)
+    as_text = [options.columns[r] for r in task.string_roles if options.columns.get(r)]
+    frame = read_table(data, wanted, dtype_str=as_text)
     source = "<DataFrame>" if isinstance(data, pd.DataFrame) else str(Path(data).resolve())
     fingerprint = dataset_fingerprint(frame)
 

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from limelight.tasks.recommendation.algorithms.base import RecAlgorithm
+from limelight.tasks.recommendation.algorithms.factors import BPRScorer
+
+
+class BPR(RecAlgorithm):
+    name = "bpr"
+    description = "Bayesian personalized ranking matrix factorization (implicit)"
+    search_space = (
+        {"factors": 64, "learning_rate": 0.05, "regularization": 0.01},
+        {"factors": 128, "learning_rate": 0.01, "regularization": 0.001},
+    )
+
+    def __init__(
+        self,
+        *,
+        factors: int = 64,
+        learning_rate: float = 0.05,
+        regularization: float = 0.01,
+        iterations: int = 100,
+    ) -> None:
+        self.factors = factors
+        self.learning_rate = learning_rate
+        self.regularization = regularization
+        self.iterations = iterations
+
+    def build(self, seed: int) -> BPRScorer:
+        return BPRScorer(
+            int(self.factors),
+            float(self.learning_rate),
+            float(self.regularization),
+            int(self.iterations),
+        )
