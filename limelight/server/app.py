@@ -15,7 +15,7 @@ from limelight.registry import Registry
 from limelight.runtime import ModelManager
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import health, models
+from limelight.server.routes import health, models, recommend
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -73,6 +73,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(models.router)
+    app.include_router(recommend.router)
     return app
 
 

@@ -61,4 +61,35 @@ class Recommendations(BaseModel):
     )
     model: str | None = None
     version: int | None = None
-    extra: dict[str, Any] | None = None
+    unknown_items: list[str] | None = Field(
+        default=None, description="recent_items the model does not know (ignored)."
+    )
+
+
+class Forgotten(BaseModel):
+    user_id: str
+    interactions_removed: int
+    forgotten: str = Field(description="What was removed from the serving state.")
+    kept_until_retrain: str = Field(description="What still carries the user until retraining.")
+    versions: list[int] = Field(description="Loaded versions the user was removed from.")
+    model: str
+    version: int
+
+
+def parse_request(model: type[BaseModel], raw: Any) -> Any:
+    """Validate a request body against ``model``; InvalidInput (422) names the first bad field."""
+    from pydantic import ValidationError
+
+    from limelight.errors import InvalidInput
+
+    if not isinstance(raw, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"]) or None
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = f"unknown field (allowed: {', '.join(model.model_fields)})"
+        raise InvalidInput(f"{loc}: {message}" if loc else message, field=loc) from exc
