@@ -1,0 +1,70 @@
+"""A small real slice of MovieLens-100K (read from the shared data folder, never copied)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from limelight.registry import Registry
+from limelight.runtime import load
+from limelight.tasks.recommendation import Recommender
+from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
+from limelight.training import train
+from tests.tasks.recommendation import movielens
+
+COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
+
+
+@pytest.fixture(scope="module")
+def slice_files(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = data_dir / "movielens-100k"
+    ratings = movielens.ratings(folder)
+    users = sorted(ratings["user_id"].unique(), key=int)[:200]
+    out = tmp_path_factory.mktemp("ml")
+    ratings[ratings["user_id"].isin(users)].to_csv(out / "ratings.csv", index=False)
+    movielens.catalog(folder).to_csv(out / "items.csv", index=False)
+    return out / "ratings.csv", out / "items.csv"
+
+
+@pytest.mark.slow
+def test_every_algorithm_on_a_movielens_slice(
+    registry: Registry, slice_files: tuple[Path, Path]
+) -> None:
+    ratings, items = slice_files
+    version = train(
+        registry,
+        "recommendation",
+        ratings,
+        name="ml",
+        columns=COLUMNS,
+        algorithm="auto",
+        params={"bpr": {"iterations": 30}, "als": {"iterations": 5}},
+        extra={"items": str(items)},
+    )
+    board = version.manifest["leaderboard"]
+    assert {row["algorithm"] for row in board} == {
+        "popularity", "item-knn", "ease", "als", "bpr", "content", "hybrid"
+    }  # fmt: skip
+    metrics = version.manifest["metrics"]
+    assert metrics["ndcg@10"] > metrics["popularity_ndcg@10"]
+    assert version.manifest["data"]["items"] == 1682  # catalog items without ratings included
+
+    recs = load(registry, "ml").predictor
+    assert isinstance(recs, Recommender)
+    answer = recs.recommend(RecommendInput(user_id="1", k=10, filter={"genres": ["Comedy"]}))
+    assert len(answer["items"]) == 10 and all(i["title"] for i in answer["items"])
+    star_wars = recs.similar(SimilarInput(item_id="50", k=5))
+    assert star_wars["items"][0]["title"]
+    # items no one in the slice rated still get content neighbours
+    unrated = next(i for i in recs.items if recs._state.popularity[recs.item_index[i]] == 0)
+    assert recs.similar(SimilarInput(item_id=unrated, k=3))["strategy"] == "content"
+
+    started = time.perf_counter()
+    for user in range(1, 101):
+        recs.recommend(RecommendInput(user_id=str(user), k=10))
+    per_call = (time.perf_counter() - started) / 100
+    assert per_call < 0.05  # generous bound for a shared CI machine; the benchmark reports ms
+    assert np.isfinite(per_call)
