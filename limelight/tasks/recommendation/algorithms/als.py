@@ -8,9 +8,8 @@ class ALS(RecAlgorithm):
     name = "als"
     description = "implicit-feedback matrix factorization by alternating least squares (implicit)"
     search_space = (
-        {"factors": 64, "regularization": 0.05, "alpha": 1.0},
         {"factors": 32, "regularization": 0.1, "alpha": 2.0},
-        {"factors": 128, "regularization": 5.0, "alpha": 2.0},
+        {"factors": 64, "regularization": 1.0, "alpha": 5.0},
     )
 
     def __init__(

@@ -7,17 +7,14 @@ from limelight.tasks.recommendation.algorithms.factors import BPRScorer
 class BPR(RecAlgorithm):
     name = "bpr"
     description = "Bayesian personalized ranking matrix factorization (implicit)"
-    search_space = (
-        {"factors": 64, "learning_rate": 0.05, "regularization": 0.01},
-        {"factors": 128, "learning_rate": 0.01, "regularization": 0.001},
-    )
+    search_space = ({"factors": 128, "learning_rate": 0.01, "regularization": 0.001},)
 
     def __init__(
         self,
         *,
-        factors: int = 64,
-        learning_rate: float = 0.05,
-        regularization: float = 0.01,
+        factors: int = 128,
+        learning_rate: float = 0.01,
+        regularization: float = 0.001,
         iterations: int = 100,
     ) -> None:
         self.factors = factors

@@ -77,8 +77,7 @@ class Hybrid(RecAlgorithm):
     needs_content = True
     search_space = (
         {"content_weight": 0.1, "shrink": 5.0},
-        {"content_weight": 0.3, "shrink": 5.0},
-        {"content_weight": 1.0, "shrink": 2.0},
+        {"content_weight": 0.5, "shrink": 2.0},
     )
 
     def __init__(
