@@ -50,7 +50,9 @@ def review_frame() -> pd.DataFrame:
     return reviews(rows=300, seed=3)
 
 
-def train_tiny(registry: Registry, name: str = "review-sentiment", **kwargs: object) -> ModelVersion:
+def train_tiny(
+    registry: Registry, name: str = "review-sentiment", **kwargs: object
+) -> ModelVersion:
     """A TF-IDF + logistic regression model on the generated demo reviews (about a second)."""
     options: dict[str, object] = {
         "columns": {"text": "review", "target": "sentiment"},
@@ -116,7 +118,17 @@ def start_server(
     log = home.parent / f"server-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "LIMELIGHT_HOME": str(home), **(env or {})}
-    cmd = [sys.executable, "-m", "limelight", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "limelight",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, env=full_env, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

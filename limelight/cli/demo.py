@@ -7,9 +7,7 @@ import typer
 from limelight.cli.app import app, registry, settings
 from limelight.cli.commands import run_server
 from limelight.cli.render import err, out
-from limelight.demo.data import write_demo_data
 from limelight.progress import RichProgress
-from limelight.training import train
 
 DEMO_MODELS = (
     # name, data key, text column, target column
@@ -26,6 +24,9 @@ def demo(
     algorithm: str = typer.Option("auto", "--algorithm", help="Algorithms to try"),
 ) -> None:
     """Train demo models on generated sample data, promote them to production, and serve."""
+    from limelight.demo.data import write_demo_data
+    from limelight.training import train
+
     paths = write_demo_data(settings().home / "demo")
     reg = registry()
     for name, key, text, target in DEMO_MODELS:

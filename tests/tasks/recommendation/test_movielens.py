@@ -13,19 +13,18 @@ from limelight.runtime import load
 from limelight.tasks.recommendation import Recommender
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
 from limelight.training import train
-from tests.tasks.recommendation import movielens
+from limelight.data.datasets import movielens_items, movielens_ratings
 
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
 
 
 @pytest.fixture(scope="module")
 def slice_files(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = data_dir / "movielens-100k"
-    ratings = movielens.ratings(folder)
+    ratings = movielens_ratings(data_dir)
     users = sorted(ratings["user_id"].unique(), key=int)[:200]
     out = tmp_path_factory.mktemp("ml")
     ratings[ratings["user_id"].isin(users)].to_csv(out / "ratings.csv", index=False)
-    movielens.catalog(folder).to_csv(out / "items.csv", index=False)
+    movielens_items(data_dir).to_csv(out / "items.csv", index=False)
     return out / "ratings.csv", out / "items.csv"
 
 
