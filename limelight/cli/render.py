@@ -60,10 +60,10 @@ def confusion_table(metrics: dict[str, Any]) -> Table | None:
 
 def leaderboard_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="leaderboard (validation)", title_justify="left")
-    for col in ("algorithm", "validation macro-F1", "fit s", "params"):
-        table.add_column(
-            col, justify="right" if col in ("validation macro-F1", "fit s") else "left"
-        )
+    metric = "validation nDCG@10" if rows and "validation_ndcg@10" in rows[0] else None
+    metric = metric or "validation macro-F1"
+    for col in ("algorithm", metric, "fit s", "params"):
+        table.add_column(col, justify="right" if col in (metric, "fit s") else "left")
     for row in rows:
         params = ", ".join(f"{k}={v}" for k, v in row.get("params", {}).items())
         score = row.get("validation_f1_macro", row.get("score", ""))

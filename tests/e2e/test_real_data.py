@@ -22,8 +22,13 @@ def test_rt_polarity_tfidf_logreg_reaches_75_percent_and_serves(
     frame = rt_polarity(data_dir)
     assert len(frame) == 10_662
     version = train(
-        registry, "text-classification", frame, name="rt-sentiment",
-        columns={"text": "text", "target": "label"}, algorithm="tfidf-logreg", alias="production",
+        registry,
+        "text-classification",
+        frame,
+        name="rt-sentiment",
+        columns={"text": "text", "target": "label"},
+        algorithm="tfidf-logreg",
+        alias="production",
     )
     metrics = version.manifest["metrics"]
     assert metrics["accuracy"] >= 0.75, metrics

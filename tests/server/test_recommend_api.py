@@ -19,7 +19,9 @@ COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "ts
 
 @pytest.fixture
 def client(settings: Settings, registry: Registry) -> Iterator[TestClient]:
-    train(registry, "recommendation", interactions(), name="recs", columns=COLUMNS, algorithm="ease")
+    train(
+        registry, "recommendation", interactions(), name="recs", columns=COLUMNS, algorithm="ease"
+    )
     train_tiny(registry)
     app = create_app(settings, registry)
     with TestClient(app) as http:
@@ -43,9 +45,7 @@ def test_recommend_similar_and_forget(client: TestClient) -> None:
 
     popular = client.post("/v1/models/recs/recommend", json={"user_id": "stranger"})
     assert popular.json()["strategy"] == "popular" and len(popular.json()["items"]) == 10
-    session = client.post(
-        "/v1/models/recs/recommend", json={"recent_items": ["i1", "i5"], "k": 3}
-    )
+    session = client.post("/v1/models/recs/recommend", json={"recent_items": ["i1", "i5"], "k": 3})
     assert session.json()["strategy"] == "session"
 
     # the generic predict route speaks the same schema
@@ -73,7 +73,12 @@ def test_recommend_similar_and_forget(client: TestClient) -> None:
         ("/v1/models/recs/recommend", {"user_id": 196}, 422, "user_id"),
         ("/v1/models/recs/recommend", {"user_id": "u0", "colour": 1}, 422, "colour"),
         ("/v1/models/recs/recommend", {"user_id": "u0", "recent_items": "i1"}, 422, "recent_items"),
-        ("/v1/models/recs/recommend", {"user_id": "u0", "filter": {"genres": ["x"]}}, 422, "filter"),
+        (
+            "/v1/models/recs/recommend",
+            {"user_id": "u0", "filter": {"genres": ["x"]}},
+            422,
+            "filter",
+        ),
         ("/v1/models/recs/recommend", [1, 2], 422, None),
         ("/v1/models/recs/similar", {"item_id": "nope"}, 404, "item_id"),
         ("/v1/models/recs/similar", {"item_id": 50}, 422, "item_id"),

@@ -107,9 +107,7 @@ def read_catalog(source: str | Path | pd.DataFrame, item_column: str | None = No
             f"{', '.join(ID_NAMES)}); it has: {', '.join(columns[:20])}",
             field="items",
         )
-    frame = (
-        probe if isinstance(source, pd.DataFrame) else read_table(source, dtype_str=[id_col])
-    )
+    frame = probe if isinstance(source, pd.DataFrame) else read_table(source, dtype_str=[id_col])
     ids = ids_as_strings(frame[id_col])
     keep = ids.notna() & ~ids.duplicated()
     frame = frame.loc[keep].reset_index(drop=True)
@@ -121,9 +119,7 @@ def read_catalog(source: str | Path | pd.DataFrame, item_column: str | None = No
     text_cols = [c for c in columns if c.lower() in TEXT_NAMES]
     catalog = Catalog(ids=ids.tolist())
     if title_col:
-        catalog.titles = [
-            None if pd.isna(t) else str(t).strip() for t in frame[title_col].tolist()
-        ]
+        catalog.titles = [None if pd.isna(t) else str(t).strip() for t in frame[title_col].tolist()]
     for col in tag_cols:
         catalog.tags[col] = [_tag_list(v) for v in frame[col].tolist()]
     for col in columns:

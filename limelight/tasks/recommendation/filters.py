@@ -51,9 +51,7 @@ class FilterIndex:
             if kind in ("tags", "value"):
                 wanted = [condition] if isinstance(condition, str) else condition
                 if not isinstance(wanted, list) or not all(isinstance(w, str) for w in wanted):
-                    raise InvalidInput(
-                        f"{where} takes a string or a list of strings", field=where
-                    )
+                    raise InvalidInput(f"{where} takes a string or a list of strings", field=where)
                 groups = self.tags[name] if kind == "tags" else self.values[name]
                 hit = np.zeros(self.size, dtype=bool)
                 for value in wanted:

@@ -121,8 +121,12 @@ def clean_interactions(
         user_counts = out["user"].map(out["user"].value_counts())
         item_counts = out["item"].map(out["item"].value_counts())
         rare = (user_counts < min_user_interactions) | (item_counts < min_item_interactions)
-        report.users_below_minimum = int(out.loc[user_counts < min_user_interactions, "user"].nunique())
-        report.items_below_minimum = int(out.loc[item_counts < min_item_interactions, "item"].nunique())
+        report.users_below_minimum = int(
+            out.loc[user_counts < min_user_interactions, "user"].nunique()
+        )
+        report.items_below_minimum = int(
+            out.loc[item_counts < min_item_interactions, "item"].nunique()
+        )
         report.rows_of_rare_users_or_items_dropped = int(rare.sum())
         out = out.loc[~rare]
     out = out.reset_index(drop=True)

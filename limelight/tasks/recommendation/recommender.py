@@ -103,9 +103,7 @@ class Recommender:
         if request.exclude_seen and len(history):
             scores[history] = -np.inf
         top = self._best(scores, request.k, request.filter)
-        because = (
-            self._because(state.scorer, history, top) if strategy != "popular" else None
-        )
+        because = self._because(state.scorer, history, top) if strategy != "popular" else None
         out: dict[str, Any] = {
             "items": self._render(top, scores, because),
             "strategy": strategy,
@@ -123,9 +121,7 @@ class Recommender:
                 field="item_id",
             )
         state = self._state
-        row = sp.csr_matrix(
-            (np.ones(1, np.float32), [item], [0, 1]), shape=(1, len(self.items))
-        )
+        row = sp.csr_matrix((np.ones(1, np.float32), [item], [0, 1]), shape=(1, len(self.items)))
         if state.popularity[item] > 0 and self.algorithm != "popularity":
             strategy = "content" if self.algorithm == "content" else "collaborative"
             scores = state.scorer.score(row, np.asarray([-1])).astype(np.float64).ravel()
@@ -193,7 +189,9 @@ class Recommender:
             return np.zeros(0, dtype=np.int64)
         return top_k(scores[None, :], min(k, available))[0]
 
-    def _because(self, scorer: Scorer, history: np.ndarray, top: np.ndarray) -> list[list[str]] | None:
+    def _because(
+        self, scorer: Scorer, history: np.ndarray, top: np.ndarray
+    ) -> list[list[str]] | None:
         if len(top) == 0 or len(history) == 0:
             return None
         affinity = scorer.affinity(history, top)

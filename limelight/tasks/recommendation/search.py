@@ -102,5 +102,7 @@ def select(
     leaderboard.sort(key=lambda row: -row["score"])
     winner = leaderboard[0]
     if over_budget:
-        progress.log(f"{over_budget} configuration(s) skipped: over the {budget_seconds:.0f} s budget")
+        progress.log(
+            f"{over_budget} configuration(s) skipped: over the {budget_seconds:.0f} s budget"
+        )
     return Choice(winner["algorithm"], dict(winner["params"]), leaderboard, skipped, over_budget)

@@ -48,9 +48,7 @@ def split(
         return per_user_split(frame, train_fraction, seed)
     if method == "leave-last-out":
         return leave_last_out(frame)
-    raise DataError(
-        f"unknown split {method!r}: use random or leave-last-out", field="split"
-    )
+    raise DataError(f"unknown split {method!r}: use random or leave-last-out", field="split")
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:

@@ -40,7 +40,8 @@ def save(
         indices=history.indices.astype(np.int32),
         shape=np.asarray(history.shape, dtype=np.int64),
     )
-    np.savez(folder / SCORER, **scorer.arrays())
+    arrays: dict[str, Any] = scorer.arrays()
+    np.savez(folder / SCORER, **arrays)
     if catalog is not None:
         (folder / CATALOG).write_text(json.dumps(catalog.to_json()), encoding="utf-8")
     if embeddings is not None:
@@ -56,9 +57,7 @@ def load(folder: Path, manifest: dict[str, Any]) -> Recommender:
         with np.load(folder / HISTORY, allow_pickle=False) as raw:
             indptr, indices = raw["indptr"], raw["indices"]
             shape = tuple(int(x) for x in raw["shape"])
-        history = sp.csr_matrix(
-            (np.ones(len(indices), np.float32), indices, indptr), shape=shape
-        )
+        history = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
         with np.load(folder / SCORER, allow_pickle=False) as raw:
             arrays = {key: raw[key] for key in raw.files}
         catalog = (

@@ -134,7 +134,9 @@ class Recommendation(Task):
         metrics["fit_seconds"] = round(fit_seconds, 3)
         if choice.name != "popularity":
             baseline = ALGORITHMS["popularity"]().build(options.seed)
-            popular = ranking_metrics(baseline.fit(train_matrix, None, 0), train_matrix, test_matrix)
+            popular = ranking_metrics(
+                baseline.fit(train_matrix, None, 0), train_matrix, test_matrix
+            )
             metrics["popularity_ndcg@10"] = popular["ndcg@10"]
         full = matrix(clean, user_ix, item_ix)
         if extra["refit_on_all"]:
@@ -201,7 +203,9 @@ def _catalog_info(catalog: Catalog | None, source: Any) -> dict[str, Any] | None
     with_text = sum(1 for t in catalog.texts if t)
     frame = pd.DataFrame({"id": catalog.ids, "text": catalog.texts})
     return {
-        "source": "<DataFrame>" if isinstance(source, pd.DataFrame) else str(Path(source).resolve()),
+        "source": "<DataFrame>"
+        if isinstance(source, pd.DataFrame)
+        else str(Path(source).resolve()),
         "items": len(catalog.ids),
         "items_with_text": with_text,
         "fields": catalog.fields(),

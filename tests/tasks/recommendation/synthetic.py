@@ -8,7 +8,9 @@ import pandas as pd
 GENRES = ("Comedy", "Horror", "Drama", "Sci-Fi")
 
 
-def interactions(users: int = 60, items: int = 80, per_user: int = 10, seed: int = 0) -> pd.DataFrame:
+def interactions(
+    users: int = 60, items: int = 80, per_user: int = 10, seed: int = 0
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for u in range(users):
@@ -17,10 +19,14 @@ def interactions(users: int = 60, items: int = 80, per_user: int = 10, seed: int
         other = [i for i in range(items) if i % len(GENRES) != genre]
         # popular items of the genre first: a skewed choice within the genre
         weights = np.linspace(2.0, 1.0, len(mine))
-        picked = rng.choice(mine, size=min(per_user - 2, len(mine)), replace=False, p=weights / weights.sum())
+        picked = rng.choice(
+            mine, size=min(per_user - 2, len(mine)), replace=False, p=weights / weights.sum()
+        )
         picked = [*picked.tolist(), *rng.choice(other, size=2, replace=False).tolist()]
         for t, item in enumerate(picked):
-            rows.append((f"u{u}", f"i{item}", float(rng.integers(1, 6)), 1_600_000_000 + 3600 * t + u))
+            rows.append(
+                (f"u{u}", f"i{item}", float(rng.integers(1, 6)), 1_600_000_000 + 3600 * t + u)
+            )
     return pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "ts"])
 
 

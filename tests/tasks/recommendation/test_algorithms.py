@@ -27,9 +27,7 @@ def genre_of(item: str) -> str:
     return GENRES[int(item[1:]) % len(GENRES)]
 
 
-def train_recs(
-    registry: Registry, algorithm: str, name: str = "recs", **extra: Any
-) -> Recommender:
+def train_recs(registry: Registry, algorithm: str, name: str = "recs", **extra: Any) -> Recommender:
     train(
         registry,
         "recommendation",
@@ -166,7 +164,9 @@ def test_content_and_hybrid_with_catalog(
     assert years["items"] and all(int(i["item_id"][1:]) % 10 in (2, 3) for i in years["items"])
 
 
-def test_hybrid_ranks_cold_items_for_a_matching_user(registry: Registry, catalog_file: Path) -> None:
+def test_hybrid_ranks_cold_items_for_a_matching_user(
+    registry: Registry, catalog_file: Path
+) -> None:
     recs = train_recs(registry, "hybrid", items=str(catalog_file))
     # among cold items only (i80..i83, one per genre), a Sci-Fi user should get the Sci-Fi one
     ranked = recs.recommend(RecommendInput(user_id="u3", k=84, exclude_seen=True))

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from limelight.data.datasets import movielens_items, movielens_ratings
 from limelight.registry import Registry
 from limelight.runtime import load
 from limelight.tasks.recommendation import Recommender
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
 from limelight.training import train
-from limelight.data.datasets import movielens_items, movielens_ratings
 
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
 

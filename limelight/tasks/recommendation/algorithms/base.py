@@ -41,7 +41,9 @@ class Scorer(ABC):
         return self
 
     #: what ``forget`` removes, for the documentation and the API answer
-    forgets: ClassVar[str] = "the user's history (their own recommendations fall back to cold start)"
+    forgets: ClassVar[str] = (
+        "the user's history (their own recommendations fall back to cold start)"
+    )
 
     @abstractmethod
     def arrays(self) -> dict[str, np.ndarray]:

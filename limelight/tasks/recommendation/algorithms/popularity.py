@@ -29,7 +29,9 @@ class PopularityScorer(Scorer):
     def arrays(self) -> dict[str, np.ndarray]:
         return {"counts": self.counts_}
 
-    def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> PopularityScorer:
+    def restore(
+        self, arrays: dict[str, np.ndarray], content: np.ndarray | None
+    ) -> PopularityScorer:
         self.counts_ = arrays["counts"]
         return self
 
