@@ -127,7 +127,7 @@ class BPRScorer(FactorScorer):
                 regularization=self.regularization,
                 iterations=self.iterations,
                 random_state=seed,
-                num_threads=implicit_threads(),
+                num_threads=1,  # parallel (Hogwild) SGD is not reproducible with a seed
             )
 
         self._fit_implicit(make, (X > 0).astype(np.float32))
