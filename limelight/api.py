@@ -27,6 +27,7 @@ def train(
     seed: int = 42,
     alias: str | None = None,
     params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
     registry: Registry | None = None,
     settings: Settings | None = None,
     progress: Progress | bool = False,
@@ -56,6 +57,7 @@ def train(
                 seed=seed,
                 alias=alias,
                 params=params,
+                extra=extra,
                 progress=bar,
             )
     return _train(
@@ -68,6 +70,7 @@ def train(
         seed=seed,
         alias=alias,
         params=params,
+        extra=extra,
         progress=progress or None,
     )
 
