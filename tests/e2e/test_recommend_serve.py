@@ -42,13 +42,15 @@ def test_cli_train_recommend_and_forget_through_the_real_server(
 
     server = live_server()
     url = f"{server.url}/v1/models/movie-recs"
-    before = httpx.post(f"{url}/recommend", json={"user_id": "u0", "k": 5}).json()
-    assert before["strategy"] == "personalized"
-    gone = httpx.delete(f"{url}/users/u0")
-    assert gone.status_code == 200 and gone.json()["interactions_removed"] == 10
-    after = httpx.post(f"{url}/recommend", json={"user_id": "u0", "k": 5}).json()
-    assert after["strategy"] == "popular"
-    assert httpx.delete(f"{url}/users/u0").status_code == 404
-    bad = httpx.post(f"{url}/recommend", json={"user_id": "u0", "k": -1})
-    assert bad.status_code == 422 and bad.json()["error"]["field"] == "k"
+    # generous timeouts: CI machines are small and may be busy
+    with httpx.Client(base_url=url, timeout=60.0) as http:
+        before = http.post("/recommend", json={"user_id": "u0", "k": 5}).json()
+        assert before["strategy"] == "personalized"
+        gone = http.delete("/users/u0")
+        assert gone.status_code == 200 and gone.json()["interactions_removed"] == 10
+        after = http.post("/recommend", json={"user_id": "u0", "k": 5}).json()
+        assert after["strategy"] == "popular"
+        assert http.delete("/users/u0").status_code == 404
+        bad = http.post("/recommend", json={"user_id": "u0", "k": -1})
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "k"
     assert server.stop() == 0
