@@ -4,13 +4,18 @@
     ├── InvalidInput                    422 invalid_input        (a request or argument is wrong)
     │   ├── DataError                   422 invalid_data         (a data file cannot be used)
     │   └── PayloadTooLarge             413 payload_too_large    (over a configured limit)
+    ├── Unauthorized                    401 unauthorized         (no key, unknown, revoked, expired)
+    ├── Forbidden                       403 forbidden            (the key lacks the scope)
+    ├── RateLimited                     429 rate_limited         (rate or daily quota used up)
+    ├── RequestTimeout                  408 request_timeout      (the body arrived too slowly)
     ├── NotFound                        404 not_found
     │   ├── ModelNotFound               404 model_not_found
     │   └── VersionNotFound             404 version_not_found    (also an unknown alias)
     ├── Conflict                        409 conflict
     ├── ArtifactIntegrityError          503 artifact_integrity   (checksum mismatch: not loaded)
     ├── ModelLoadError                  503 model_load_failed
-    └── RegistryBusy                    503 registry_busy        (retryable: the database is locked)
+    ├── RegistryBusy                    503 registry_busy        (retryable: the database is locked)
+    └── RateLimiterUnavailable          503 rate_limiter_unavailable (Redis cannot be reached)
 
 Every message says what went wrong and, where it can, what to do next.
 """
@@ -83,3 +88,32 @@ class ModelLoadError(LimelightError):
 class RegistryBusy(LimelightError):
     status_code = 503
     code = "registry_busy"
+
+
+class Unauthorized(LimelightError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(LimelightError):
+    status_code = 403
+    code = "forbidden"
+
+
+class RateLimited(LimelightError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class RequestTimeout(LimelightError):
+    status_code = 408
+    code = "request_timeout"
+
+
+class RateLimiterUnavailable(LimelightError):
+    status_code = 503
+    code = "rate_limiter_unavailable"

@@ -46,6 +46,32 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=10_000, ge=1, description="Longest text accepted in one instance (413 above)."
     )
+    max_request_bytes: int = Field(
+        default=64 * 1_048_576,
+        ge=1,
+        description="Largest body any route accepts (uploads included); 413 above.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request body must arrive within this many seconds (408 after).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL: rate-limit and quota counters shared by every server "
+        "process (default: counted in each process).",
+    )
+    auth_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a process trusts a checked key (revocation elsewhere takes "
+        "effect within this time).",
+    )
+    log_bodies: bool = Field(
+        default=False,
+        description="Log request bodies (with e-mails, phone numbers and keys redacted).",
+    )
+    access_log: bool = Field(default=True, description="One JSON log line per request.")
     alias_cache_seconds: float = Field(
         default=0.5,
         ge=0,

@@ -111,7 +111,7 @@ class LiveServer:
 
 
 def start_server(
-    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 90.0
+    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180.0
 ) -> LiveServer:
     """Start the real `limelight serve` on a free loopback port and wait until /readyz is 200."""
     port = free_port()
@@ -143,6 +143,7 @@ def start_server(
             pass
         time.sleep(0.2)
     process.kill()
+    process.wait()
     raise RuntimeError(f"server not ready within {timeout} s:\n{log.read_text()}")
 
 
@@ -158,3 +159,13 @@ def live_server(home: Path) -> Iterator[Callable[..., LiveServer]]:
     yield factory
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL server for the session (skipped outside CI when not installed)."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()

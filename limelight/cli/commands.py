@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import logging
 import os
 import signal
 import sys
@@ -15,10 +16,12 @@ from typing import Any
 import typer
 import uvicorn
 
-from limelight.cli.app import app, registry
+from limelight.cli.app import app, registry, settings
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
+from limelight.registry.audit import AuditLog
+from limelight.registry.keys import KeyStore
 
 
 @app.command()
@@ -60,6 +63,7 @@ def train(
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
     from limelight.training import train as train_model
 
+    reg = registry()
     extra: dict[str, Any] = {}
     if items is not None:
         extra["items"] = str(items)
@@ -69,7 +73,7 @@ def train(
         extra["rating_threshold"] = min_rating
     with RichProgress(err) as progress:
         version = train_model(
-            registry(),
+            reg,
             task,
             data,
             name=name,
@@ -88,6 +92,13 @@ def train(
             extra=extra,
             alias=alias,
             progress=progress,
+        )
+    if alias is not None:
+        AuditLog(reg.database_url).record(
+            actor="cli",
+            action="alias.set",
+            target=f"{name}@{alias}",
+            detail={"to": version.version},
         )
     m = version.manifest
     if len(m.get("leaderboard", [])) > 1:
@@ -134,6 +145,9 @@ def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -
     out.print("(* tried by --algorithm auto)")
 
 
+log = logging.getLogger("limelight.serve")
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -144,19 +158,41 @@ def _is_loopback(host: str) -> bool:
 
 
 def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool) -> None:
-    if not _is_loopback(host) and not insecure:
-        raise InvalidInput(
-            f"refusing to serve on {host} without API keys; serve on 127.0.0.1, or pass --insecure",
-            field="host",
-        )
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
+    have_keys = KeyStore(settings().resolved_database_url).any_keys()
+    if not have_keys and not _is_loopback(host) and not insecure:
+        raise InvalidInput(
+            f"refusing to serve on {host} with no API key configured: create one with "
+            "`limelight keys create --name NAME --scopes admin`, serve on 127.0.0.1, "
+            "or pass --insecure",
+            field="host",
+        )
+    from limelight.server.logs import configure_logging
+
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
-    if not _is_loopback(host):
-        err.print(f"[bold red]WARNING[/]: serving on {host} with no authentication (--insecure)")
-    err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
+    configure_logging()
+    url = f"http://{host}:{port}"
+    if have_keys:
+        log.info(
+            "serving on %s (docs at /docs); API keys are required",
+            url,
+            extra={"fields": {"auth": "on"}},
+        )
+    else:
+        where = "on loopback only" if _is_loopback(host) else f"on {host} (--insecure)"
+        log.warning(
+            "NO API KEY EXISTS: the server at %s runs OPEN %s; anyone who can reach it can call "
+            "every route, admin included. `limelight keys create` turns authentication on.",
+            url,
+            where,
+            extra={"fields": {"auth": "off"}},
+        )
+        if sys.stderr.isatty():  # and loudly for a person at a terminal
+            err.print(f"[bold red]WARNING: no API key exists: the server runs OPEN {where}[/]")
     sys.stderr.flush()
     options: dict[str, Any] = {
+        "log_config": None,
         "factory": True,
         "host": host,
         "port": port,
@@ -193,7 +229,9 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to bind"),
     workers: int = typer.Option(1, "--workers", help="Worker processes"),
     preload: bool = typer.Option(True, "--preload/--no-preload", help="Load models at start"),
-    insecure: bool = typer.Option(False, "--insecure", help="Allow a non-loopback address"),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Allow a non-loopback address with no API key configured"
+    ),
 ) -> None:
     """Serve every registered model over HTTP."""
     run_server(host, port, workers, preload, insecure)

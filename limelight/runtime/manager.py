@@ -58,5 +58,12 @@ class ModelManager:
         """Forget resolved aliases (after an alias move in this process)."""
         self._resolved.clear()
 
+    def forget(self, name: str, version: int | None = None) -> None:
+        """Unload a deleted version (or every version of a deleted model) and forget aliases."""
+        for key in [k for k in self._loaded if k[0] == name and version in (None, k[1])]:
+            del self._loaded[key]
+            self._locks.pop(key, None)
+        self.invalidate()
+
     def loaded(self) -> list[tuple[str, int]]:
         return sorted(self._loaded)

@@ -13,9 +13,10 @@ import limelight
 from limelight.errors import LimelightError
 from limelight.registry import Registry
 from limelight.runtime import ModelManager
+from limelight.server.auth import install_security
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import health, models, recommend
+from limelight.server.routes import admin, health, keys, models, recommend
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -71,8 +72,11 @@ def create_app(
     )
     app.state.limelight = state
     install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(health.router)
     app.include_router(models.router)
+    app.include_router(admin.router)
+    app.include_router(keys.router)
     app.include_router(recommend.router)
     return app
 
@@ -81,4 +85,7 @@ def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
     import os
 
+    from limelight.server.logs import configure_logging
+
+    configure_logging()
     return create_app(Settings(), preload=os.environ.get("LIMELIGHT_PRELOAD", "1") == "1")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,23 @@ from limelight.errors import (
 from limelight.registry import LocalArtifactStore, Registry, parse_ref
 from limelight.runtime import load
 from tests.conftest import train_tiny
+from tests.registry.writer import register_many
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same tests run on the embedded default and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    server = request.getfixturevalue("postgres")
+    return str(server.create_database(f"reg_{uuid.uuid4().hex[:12]}"))
+
+
+@pytest.fixture
+def any_registry(db_url: str, tmp_path: Path) -> Iterator[Registry]:
+    reg = Registry(db_url, LocalArtifactStore(tmp_path / "artifacts"))
+    yield reg
+    reg.close()
 
 
 def make_version(registry: Registry, name: str = "m", payload: bytes = b"x") -> int:
@@ -35,7 +54,8 @@ def test_refs() -> None:
             parse_ref(bad)
 
 
-def test_versions_number_up_and_aliases_move_with_history(registry: Registry) -> None:
+def test_versions_number_up_and_aliases_move_with_history(any_registry: Registry) -> None:
+    registry = any_registry
     assert [make_version(registry) for _ in range(3)] == [1, 2, 3]
     assert registry.resolve("m").version == 3  # no production alias: the newest
     assert registry.set_alias("m", "production", 2, actor="test") is None
@@ -47,6 +67,7 @@ def test_versions_number_up_and_aliases_move_with_history(registry: Registry) ->
     history = registry.alias_history("m")
     assert [(e.from_version, e.to_version) for e in history] == [(None, 2), (2, 1)]
     assert history[0].actor == "test"
+    assert history[0].at.tzinfo is not None and registry.resolve("m").created_at.tzinfo is not None
     summary = registry.list_models()[0]
     assert (summary.name, summary.latest_version, summary.aliases) == ("m", 3, {"production": 1})
 
@@ -70,7 +91,8 @@ def test_alias_names_are_checked(registry: Registry) -> None:
             registry.set_alias("m", bad, 1)
 
 
-def test_a_name_keeps_its_task(registry: Registry) -> None:
+def test_a_name_keeps_its_task(any_registry: Registry) -> None:
+    registry = any_registry
     make_version(registry)
     with registry.staging() as staged, pytest.raises(Conflict):
         (staged / "f").write_bytes(b"1")
@@ -79,7 +101,8 @@ def test_a_name_keeps_its_task(registry: Registry) -> None:
     assert not any(registry.artifacts.root.joinpath("m").glob("*/f"))
 
 
-def test_delete_version_refused_while_aliased(registry: Registry) -> None:
+def test_delete_version_refused_while_aliased(any_registry: Registry) -> None:
+    registry = any_registry
     make_version(registry)
     make_version(registry)
     registry.set_alias("m", "production", 1)
@@ -90,6 +113,16 @@ def test_delete_version_refused_while_aliased(registry: Registry) -> None:
     assert not registry.artifacts.path(uri).exists()
     registry.delete_model("m")
     assert registry.list_models() == []
+
+
+def test_train_and_load_round_trip(any_registry: Registry) -> None:
+    version = train_tiny(any_registry, alias="production")
+    model = load(any_registry, "review-sentiment@production")
+    assert model.version == version.version
+    assert model.predict(["I loved every minute"])[0]["label"] == "positive"
+    assert (
+        any_registry.resolve("review-sentiment").manifest["metrics"] == version.manifest["metrics"]
+    )
 
 
 def test_artifact_checksum_mismatch_refuses_to_load(registry: Registry) -> None:
@@ -119,19 +152,13 @@ def test_staging_is_cleaned_and_discarded(tmp_path: Path) -> None:
     assert not leftover.exists()
 
 
-def _register_many(url: str, root: str, count: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    registry = Registry(url, LocalArtifactStore(Path(root)))
-    numbers = [make_version(registry, "race", str(i).encode()) for i in range(count)]
-    queue.put(numbers)
-
-
-def test_version_numbers_under_concurrent_writers(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
+def test_version_numbers_under_concurrent_writers(db_url: str, tmp_path: Path) -> None:
+    url = db_url
     Registry(url, LocalArtifactStore(tmp_path / "artifacts")).close()
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     workers = [
-        ctx.Process(target=_register_many, args=(url, str(tmp_path / "artifacts"), 6, queue))
+        ctx.Process(target=register_many, args=(url, str(tmp_path / "artifacts"), 6, queue))
         for _ in range(2)
     ]
     for w in workers:
@@ -144,3 +171,4 @@ def test_version_numbers_under_concurrent_writers(tmp_path: Path) -> None:
     assert numbers == list(range(1, 13))  # no gaps, no duplicates
     registry = Registry(url, LocalArtifactStore(tmp_path / "artifacts"))
     assert [v.version for v in registry.list_versions("race")] == list(range(1, 13))
+    registry.close()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 
 from limelight.errors import InvalidInput
 from limelight.runtime import LoadedModel
+from limelight.server.auth import actor_of, requires
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import ERROR_RESPONSES
@@ -57,6 +58,7 @@ def _answer(model: LoadedModel, payload: dict[str, Any]) -> FastJSONResponse:
     '`recent_items`, or popular items (`"strategy": "popular"`) when nothing is known.',
     response_model=Recommendations,
     responses=ERROR_RESPONSES,
+    openapi_extra=requires("predict"),
 )
 async def recommend(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
     body = await read_json(request, request.app.state.limelight.settings.max_body_bytes)
@@ -72,6 +74,7 @@ async def recommend(request: Request, ref: str = Path(description=REF_DOC)) -> F
     "similarity (when the model was trained with a catalog).",
     response_model=Recommendations,
     responses=ERROR_RESPONSES,
+    openapi_extra=requires("predict"),
 )
 async def similar(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
     body = await read_json(request, request.app.state.limelight.settings.max_body_bytes)
@@ -86,9 +89,10 @@ async def similar(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
     description="Removes the user's history from the serving state of every loaded version of "
     "the model, at once: their recommendations fall back to cold start and their interactions "
     "stop influencing other users' results where the algorithm allows it. The answer says "
-    "exactly what was and was not forgotten.",
+    "exactly what was and was not forgotten. Needs the admin scope; written to the audit log.",
     response_model=Forgotten,
     responses=ERROR_RESPONSES,
+    openapi_extra=requires("admin"),
 )
 async def forget_user(
     request: Request,
@@ -106,6 +110,16 @@ async def forget_user(
         if isinstance(other.predictor, Recommender) and other.predictor.knows(user_id):
             await anyio.to_thread.run_sync(other.predictor.forget, user_id)
             versions.append(number)
+    actor, key_id = actor_of(request)
+    await anyio.to_thread.run_sync(
+        lambda: request.app.state.security.audit.record(
+            actor=actor,
+            key_id=key_id,
+            action="user.forget",
+            target=f"{model.name}/users/{user_id}",
+            detail={"versions": sorted(versions), "interactions": result["interactions_removed"]},
+        )
+    )
     return _answer(
         model, {**result, "kept_until_retrain": KEPT_UNTIL_RETRAIN, "versions": sorted(versions)}
     )
