@@ -7,8 +7,13 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from limelight.cli import commands, demo, keys, models  # noqa: F401  (registers the commands)
-from limelight.cli import recommend  # noqa: F401  (registers the commands)
+from limelight.cli import (  # noqa: F401  (registers the commands)
+    commands,
+    demo,
+    keys,
+    models,
+    recommend,
+)
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

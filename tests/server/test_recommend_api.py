@@ -57,6 +57,8 @@ def test_recommend_similar_and_forget(client: TestClient) -> None:
     result = forgot.json()
     assert result["interactions_removed"] == 10 and result["versions"] == [1]
     assert "Gram" in result["forgotten"] and result["kept_until_retrain"]
+    events = client.get("/v1/audit", params={"action": "user.forget"}).json()
+    assert events and events[0]["target"] == "recs/users/u0"
     after = client.post("/v1/models/recs/recommend", json={"user_id": "u0", "k": 5})
     assert after.json()["strategy"] == "popular"
     again = client.delete("/v1/models/recs/users/u0")
