@@ -15,13 +15,17 @@
     ├── ArtifactIntegrityError          503 artifact_integrity   (checksum mismatch: not loaded)
     ├── ModelLoadError                  503 model_load_failed
     ├── RegistryBusy                    503 registry_busy        (retryable: the database is locked)
-    └── RateLimiterUnavailable          503 rate_limiter_unavailable (Redis cannot be reached)
+    ├── RateLimiterUnavailable          503 rate_limiter_unavailable (Redis cannot be reached)
+    ├── QueueFull                       503 queue_full           (retryable: Retry-After header)
+    ├── BatchError                      500 batch_failed         (the model broke its contract)
+    └── PredictTimeout                  504 predict_timeout      (no answer within the timeout)
 
 Every message says what went wrong and, where it can, what to do next.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -35,6 +39,10 @@ class LimelightError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP response headers (e.g. Retry-After); none by default."""
+        return {}
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -117,3 +125,27 @@ class RequestTimeout(LimelightError):
 class RateLimiterUnavailable(LimelightError):
     status_code = 503
     code = "rate_limiter_unavailable"
+
+
+class QueueFull(LimelightError):
+    """A model's batch queue is at its bound: the request was not queued. Retry after a moment."""
+
+    status_code = 503
+    code = "queue_full"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after)))}
+
+
+class BatchError(LimelightError):
+    status_code = 500
+    code = "batch_failed"
+
+
+class PredictTimeout(LimelightError):
+    status_code = 504
+    code = "predict_timeout"

@@ -78,6 +78,39 @@ class Settings(BaseSettings):
         description="How long the server trusts a resolved alias before asking the registry again.",
     )
 
+    torch_threads: int = Field(
+        default=0,
+        ge=0,
+        description="PyTorch intra-op threads while training neural models; 0 = every core.",
+    )
+    onnx_threads: int = Field(
+        default=0,
+        ge=0,
+        description="ONNX Runtime intra-op threads per served neural model; 0 = every core.",
+    )
+    batch_max_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest batch a model's batcher forms (default 64; `serve --max-batch-size`).",
+    )
+    batch_max_wait_ms: float | None = Field(
+        default=None,
+        ge=0,
+        description="How long a batch waits to fill, from its first request (default 0 ms).",
+    )
+    batch_max_queue: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests queued per model before 503 + Retry-After (default 1024).",
+    )
+    predict_timeout_s: float | None = Field(
+        default=None, gt=0, description="Seconds before a queued request answers 504 (default 30)."
+    )
+    batch_config: Path | None = Field(
+        default=None,
+        description="TOML file of per-model batching settings ([defaults], [models.NAME]).",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'registry.db'}"

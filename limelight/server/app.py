@@ -13,6 +13,7 @@ import limelight
 from limelight.errors import LimelightError
 from limelight.registry import Registry
 from limelight.runtime import ModelManager
+from limelight.runtime.batch_config import BatchConfig
 from limelight.server.auth import install_security
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
@@ -51,7 +52,11 @@ def create_app(
     state = ServerState(
         settings=settings,
         registry=registry,
-        manager=ModelManager(registry, alias_ttl=settings.alias_cache_seconds),
+        manager=ModelManager(
+            registry,
+            alias_ttl=settings.alias_cache_seconds,
+            batch_config=BatchConfig.from_settings(settings),
+        ),
         preload=preload,
         preloaded=not preload,
     )
@@ -61,6 +66,7 @@ def create_app(
         if state.preload:
             await _preload(state)
         yield
+        await state.manager.close()
 
     app = FastAPI(
         title="Limelight",

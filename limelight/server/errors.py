@@ -39,7 +39,7 @@ async def _limelight_error(_request: Request, exc: Exception) -> FastJSONRespons
     assert isinstance(exc, LimelightError)
     if exc.status_code >= 500:
         log.warning("%s: %s", exc.code, exc.message)
-    return FastJSONResponse(exc.to_dict(), status_code=exc.status_code)
+    return FastJSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers())
 
 
 async def _http_error(request: Request, exc: Exception) -> FastJSONResponse:

@@ -104,7 +104,7 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
             model.parse(item, max_text_chars=limit, where=f"instances[{i}]")
             for i, item in enumerate(instances)
         ]
-        outputs = await anyio.to_thread.run_sync(model.predict_batch, parsed)
+        outputs = await state.manager.predict(model, parsed)
         payload: dict[str, Any] = {
             "predictions": outputs,
             "model": model.name,
@@ -112,7 +112,7 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
         }
     else:
         parsed_one = model.parse(body, max_text_chars=limit)
-        outputs = await anyio.to_thread.run_sync(model.predict_batch, [parsed_one])
+        outputs = await state.manager.predict(model, [parsed_one])
         payload = {**outputs[0], "model": model.name, "version": model.version}
     return FastJSONResponse(payload, headers={"X-Limelight-Model-Version": str(model.version)})
 
