@@ -7,7 +7,14 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from limelight.cli import commands, demo, insight, keys, models  # noqa: F401  (registers the commands)
+from limelight.cli import (  # noqa: F401  (registers the commands)
+    commands,
+    demo,
+    insight,
+    keys,
+    models,
+    recommend,
+)
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

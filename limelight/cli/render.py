@@ -69,7 +69,8 @@ def confusion_table(metrics: dict[str, Any]) -> Table | None:
 
 
 def leaderboard_table(rows: list[dict[str, Any]]) -> Table:
-    metric = next((r["metric"] for r in rows if r.get("metric")), "f1_macro")
+    default = "ndcg@10" if rows and "validation_ndcg@10" in rows[0] else "f1_macro"
+    metric = next((r["metric"] for r in rows if r.get("metric")), default)
     searched = any("trials" in r for r in rows)
     score_col = f"validation {metric}"
     table = Table(title="leaderboard (validation)", title_justify="left")

@@ -124,3 +124,41 @@ def movielens_movie_ratings(data_dir: Path, min_ratings: int = 5) -> pd.DataFram
         out[genre] = frame[genre].astype(bool)
     out["mean_rating"] = frame["mean"].round(4)
     return out.reset_index(drop=True)
+
+
+MOVIELENS_GENRE_NAMES = (  # as the catalog shows them
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance",
+    "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+
+
+def movielens_ratings(root: Path) -> pd.DataFrame:
+    """MovieLens-100K ``u.data``: columns ``user_id``, ``item_id`` (strings), ``rating``,
+    ``timestamp`` (Unix seconds)."""
+    path = root / "movielens-100k" / "u.data"
+    if not path.is_file():
+        raise DataError(f"missing {path}")
+    return pd.read_csv(
+        path,
+        sep="\t",
+        names=["user_id", "item_id", "rating", "timestamp"],
+        dtype={"user_id": str, "item_id": str},
+    )
+
+
+def movielens_items(root: Path) -> pd.DataFrame:
+    """MovieLens-100K ``u.item`` (latin-1, '|'-separated, 19 genre flags) as a catalog:
+    ``item_id``, ``title``, ``genres`` ('|'-joined names), ``year`` (of release)."""
+    path = root / "movielens-100k" / "u.item"
+    if not path.is_file():
+        raise DataError(f"missing {path}")
+    raw = pd.read_csv(path, sep="|", header=None, encoding="latin-1", dtype={0: str})
+    flags = raw.iloc[:, 5:24].to_numpy()
+    genres = [
+        "|".join(g for g, on in zip(MOVIELENS_GENRE_NAMES, row, strict=True) if on) for row in flags
+    ]
+    year = pd.to_datetime(raw[2], format="%d-%b-%Y", errors="coerce").dt.year
+    return pd.DataFrame(
+        {"item_id": raw[0], "title": raw[1], "genres": genres, "year": year.astype("float")}
+    )

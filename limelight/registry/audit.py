@@ -1,5 +1,6 @@
 """The audit log: every admin action (keys created or revoked, aliases moved or removed, versions
-and models deleted) as one row in the registry database: who, when, what, on what."""
+and models deleted, users forgotten by a recommender) as one row in the registry database: who,
+when, what, on what."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from limelight.registry.db import Base, UTCDateTime, utcnow
 from limelight.registry.sql import SqlStore
 
 AuditAction = Literal[
-    "key.create", "key.revoke", "alias.set", "alias.remove", "version.delete", "model.delete"
+    "key.create",
+    "key.revoke",
+    "alias.set",
+    "alias.remove",
+    "version.delete",
+    "model.delete",
+    "user.forget",
 ]
 ACTIONS: tuple[str, ...] = get_args(AuditAction)
 

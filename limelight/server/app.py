@@ -17,7 +17,7 @@ from limelight.runtime.batch_config import BatchConfig
 from limelight.server.auth import install_security
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import admin, health, insight, keys, models
+from limelight.server.routes import admin, health, insight, keys, models, recommend
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -84,6 +84,7 @@ def create_app(
     app.include_router(models.router)
     app.include_router(admin.router)
     app.include_router(keys.router)
+    app.include_router(recommend.router)
     return app
 
 

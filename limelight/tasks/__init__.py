@@ -12,11 +12,13 @@ from limelight.tasks.base import (
     TrainOptions,
     TrainOutcome,
 )
+from limelight.tasks.recommendation import Recommendation
 from limelight.tasks.tabular import TabularClassification, TabularRegression
 from limelight.tasks.text_classification import TextClassification
 
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (TextClassification, TabularClassification, TabularRegression)
+    cls.name: cls
+    for cls in (TextClassification, TabularClassification, TabularRegression, Recommendation)
 }
 
 

@@ -103,6 +103,8 @@ class TrainOptions:
     params: dict[str, Any] = field(default_factory=dict)
     features: list[str] | None = None  # tabular: input columns (None: every other column)
     budget: str | None = None  # hyperparameter search: "300s", "5m" or a trial count "50"
+    #: task-specific options (e.g. the recommendation task's item catalog and split method)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,6 +146,8 @@ class Task(ABC):
     description: ClassVar[str]
     roles: ClassVar[dict[str, str]]  # role -> what the column holds (for the CLI's help)
     required_roles: ClassVar[tuple[str, ...]]
+    #: roles whose columns are read as strings (ids that look numeric stay as written)
+    string_roles: ClassVar[tuple[str, ...]] = ()
     algorithms: ClassVar[dict[str, type[Algorithm]]]
     default_candidates: ClassVar[tuple[str, ...]]
     input_model: ClassVar[type[BaseModel]]

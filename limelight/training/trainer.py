@@ -33,6 +33,7 @@ LIBRARIES = (
     "torch",
     "lightgbm",
     "optuna",
+    "implicit",
 )
 
 
@@ -58,6 +59,7 @@ def train(
     validation_size: float = 0.1,
     test_size: float = 0.1,
     params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
     alias: str | None = None,
     progress: Progress | None = None,
     features: list[str] | None = None,
@@ -80,12 +82,14 @@ def train(
         params=params or {},
         features=features,
         budget=budget,
+        extra=extra or {},
     )
     wanted = task.columns(options)
     task.candidates(algorithm)  # fail on an unknown algorithm before reading anything
     Budget.parse(budget)  # and on a malformed budget
     progress.stage("reading data", total=None)
-    frame = read_table(data, wanted)
+    as_text = [options.columns[r] for r in task.string_roles if options.columns.get(r)]
+    frame = read_table(data, wanted, dtype_str=as_text)
     source = "<DataFrame>" if isinstance(data, pd.DataFrame) else str(Path(data).resolve())
     fingerprint = dataset_fingerprint(frame)
 
