@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=10_000, ge=1, description="Longest text accepted in one instance (413 above)."
     )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for derived files such as the MiniLM ONNX export; default <home>/cache.",
+    )
+    onnx_threads: int = Field(
+        default=0, ge=0, description="ONNX Runtime intra-op threads; 0 means one per usable core."
+    )
+    search_ann_min_items: int = Field(
+        default=50_000,
+        ge=1,
+        description="Vector indexes built with --index auto use HNSW from this many items on "
+        "(exact search below).",
+    )
     alias_cache_seconds: float = Field(
         default=0.5,
         ge=0,
@@ -59,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def resolved_artifacts_dir(self) -> Path:
         return self.artifacts_dir or self.home / "artifacts"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.home / "cache"
 
     @property
     def resolved_data_dir(self) -> Path | None:
