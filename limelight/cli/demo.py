@@ -10,6 +10,7 @@ from limelight.cli.render import err, out
 from limelight.demo.data import write_demo_data
 from limelight.progress import RichProgress
 from limelight.training import train
+from limelight.training.pretrained import register_pretrained
 
 DEMO_MODELS = (
     # name, data key, text column, target column
@@ -45,6 +46,9 @@ def demo(
             f"{name}: version {version.version} ({version.algorithm}), test accuracy {acc:.3f}, "
             f"data {paths[key]}"
         )
+    with RichProgress(err) as progress:
+        embedding = register_pretrained(reg, "embedding", name="minilm", alias="production", progress=progress)
+    out.print(f"minilm: version {embedding.version} (embedding, {embedding.algorithm})")
     if not serve:
         return
     out.print(

@@ -82,7 +82,7 @@ class OnnxSentenceEncoder:
     def shared(
         cls, model_file: Path, tokenizer_file: Path, sha256: str | None = None, **kwargs: Any
     ) -> OnnxSentenceEncoder:
-        key = sha256 or sha256_of(model_file)
+        key = f"{sha256 or sha256_of(model_file)}:{kwargs.get('max_seq_length', 256)}"
         with cls._pool_lock:
             encoder = cls._pool.get(key)
             if encoder is None:

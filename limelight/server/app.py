@@ -15,7 +15,7 @@ from limelight.registry import Registry
 from limelight.runtime import ModelManager
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import health, models
+from limelight.server.routes import embeddings, health, models, v2
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -72,6 +72,8 @@ def create_app(
     app.state.limelight = state
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(embeddings.router)
+    app.include_router(v2.router)
     app.include_router(models.router)
     return app
 

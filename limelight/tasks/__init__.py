@@ -12,9 +12,10 @@ from limelight.tasks.base import (
     TrainOptions,
     TrainOutcome,
 )
+from limelight.tasks.embedding import Embedding
 from limelight.tasks.text_classification import TextClassification
 
-TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (TextClassification,)}
+TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (TextClassification, Embedding)}
 
 
 def get_task(name: str) -> Task:

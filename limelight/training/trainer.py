@@ -29,6 +29,9 @@ LIBRARIES = (
     "skops",
     "sentence-transformers",
     "torch",
+    "onnxruntime",
+    "tokenizers",
+    "hnswlib",
 )
 
 
