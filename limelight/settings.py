@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     )
     cache_dir: Path | None = Field(
         default=None,
-        description="Folder for derived files such as the MiniLM ONNX export; default <home>/cache.",
+        description="Folder for derived files (the MiniLM ONNX export); default <home>/cache.",
     )
     onnx_threads: int = Field(
         default=0, ge=0, description="ONNX Runtime intra-op threads; 0 means one per usable core."

@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from limelight.cli import commands, demo, models  # noqa: F401  (registers the commands)
-from limelight.cli import register  # noqa: F401
+from limelight.cli import commands, demo, index, models, register  # noqa: F401  (registers the commands)  # noqa: F401
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

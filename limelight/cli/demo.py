@@ -47,7 +47,9 @@ def demo(
             f"data {paths[key]}"
         )
     with RichProgress(err) as progress:
-        embedding = register_pretrained(reg, "embedding", name="minilm", alias="production", progress=progress)
+        embedding = register_pretrained(
+            reg, "embedding", name="minilm", alias="production", progress=progress
+        )
     out.print(f"minilm: version {embedding.version} (embedding, {embedding.algorithm})")
     if not serve:
         return

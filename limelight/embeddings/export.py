@@ -73,8 +73,7 @@ def export_minilm(target: Path) -> None:
         from transformers import AutoModel
     except ImportError as exc:
         raise ModelLoadError(
-            "the first MiniLM export needs torch and transformers (the embeddings extra): "
-            f"{exc}"
+            f"the first MiniLM export needs torch and transformers (the embeddings extra): {exc}"
         ) from exc
 
     model = AutoModel.from_pretrained(str(package_dir()), attn_implementation="eager")
@@ -86,9 +85,12 @@ def export_minilm(target: Path) -> None:
             self.inner = inner
 
         def forward(
-            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+            self,
+            input_ids: torch.Tensor,
+            attention_mask: torch.Tensor,
+            token_type_ids: torch.Tensor,
         ) -> torch.Tensor:
-            return self.inner(  # type: ignore[no-any-return]
+            return self.inner(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 

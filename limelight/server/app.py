@@ -15,7 +15,7 @@ from limelight.registry import Registry
 from limelight.runtime import ModelManager
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import embeddings, health, models, v2
+from limelight.server.routes import embeddings, health, indexes, models, v2
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -74,6 +74,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(embeddings.router)
     app.include_router(v2.router)
+    app.include_router(indexes.router)
     app.include_router(models.router)
     return app
 

@@ -13,9 +13,12 @@ from limelight.tasks.base import (
     TrainOutcome,
 )
 from limelight.tasks.embedding import Embedding
+from limelight.tasks.semantic_search import SemanticSearch
 from limelight.tasks.text_classification import TextClassification
 
-TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (TextClassification, Embedding)}
+TASKS: dict[str, type[Task]] = {
+    cls.name: cls for cls in (TextClassification, Embedding, SemanticSearch)
+}
 
 
 def get_task(name: str) -> Task:

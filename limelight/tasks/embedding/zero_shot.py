@@ -60,7 +60,9 @@ def zero_shot(
         results.append(
             {
                 "label": labels[best],
-                "scores": {lab: round(float(s), 6) for lab, s in zip(labels, score_row, strict=True)},
+                "scores": {
+                    lab: round(float(s), 6) for lab, s in zip(labels, score_row, strict=True)
+                },
                 "similarities": {
                     lab: round(float(s), 6) for lab, s in zip(labels, sim_row, strict=True)
                 },
