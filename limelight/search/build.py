@@ -65,7 +65,8 @@ def build(
     progress: Progress | None = None,
 ) -> IndexData:
     progress = progress or NullProgress()
-    data = IndexData(vectors, ids, np.ones(len(ids), dtype=bool), fields, dict(config))
+    config = {**config, "dimension": int(vectors.shape[1])}
+    data = IndexData(vectors, ids, np.ones(len(ids), dtype=bool), fields, config)
     if config["kind"] == "hnsw":
         progress.stage("building the HNSW graph", total=None)
         data.hnsw = new_hnsw(vectors.shape[1], len(ids), config)
