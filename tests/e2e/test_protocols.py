@@ -58,7 +58,9 @@ def test_tritonclient_speaks_v2(server: LiveServer) -> None:
     emb_in = httpclient.InferInput("text", [1], "BYTES")
     emb_in.set_data_from_numpy(np.array(["A haunted house"], dtype=object), binary_data=False)
     emb = client.infer(
-        "minilm", [emb_in], outputs=[httpclient.InferRequestedOutput("embedding", binary_data=False)]
+        "minilm",
+        [emb_in],
+        outputs=[httpclient.InferRequestedOutput("embedding", binary_data=False)],
     ).as_numpy("embedding")
     assert emb.shape == (1, 384)
 

@@ -24,8 +24,10 @@ def clustered(n: int, d: int = 32, seed: int = 0) -> np.ndarray:
 def catalog(n: int, config: dict[str, object]) -> IndexData:
     vectors = clustered(n)
     ids = [f"i{k}" for k in range(n)]
-    fields = {"type": ["Movie" if k % 3 else "TV Show" for k in range(n)],
-              "genre": [f"Dramas, {'Comedies' if k % 2 else 'Horror'}" for k in range(n)]}
+    fields = {
+        "type": ["Movie" if k % 3 else "TV Show" for k in range(n)],
+        "genre": [f"Dramas, {'Comedies' if k % 2 else 'Horror'}" for k in range(n)],
+    }
     return build(ids, vectors, fields, dict(config))
 
 

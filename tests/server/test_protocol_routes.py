@@ -39,8 +39,9 @@ def test_v2_server_and_model_endpoints(client: TestClient) -> None:
     assert client.get("/v2/models/minilm/ready").json()["ready"] is True
     body = client.post(
         "/v2/models/review-sentiment/infer",
-        json=infer_body(["I loved every minute", "A dull mess"], id="req-1",
-                        outputs=[{"name": "label"}]),
+        json=infer_body(
+            ["I loved every minute", "A dull mess"], id="req-1", outputs=[{"name": "label"}]
+        ),
     ).json()
     assert body["id"] == "req-1" and body["model_version"] == "1"
     assert body["outputs"] == [
@@ -57,12 +58,24 @@ def test_v2_server_and_model_endpoints(client: TestClient) -> None:
         ("/v2/models/minilm/versions/9/infer", infer_body(["x"]), 404, "no version 9"),
         ("/v2/models/minilm/versions/x/infer", infer_body(["x"]), 400, "positive integer"),
         ("/v2/models/minilm/infer", {"inputs": []}, 400, "non-empty"),
-        ("/v2/models/minilm/infer", {"inputs": [{"name": "txt", "datatype": "BYTES",
-                                                 "shape": [1], "data": ["x"]}]}, 400, "unknown"),
-        ("/v2/models/minilm/infer", {"inputs": [{"name": "text", "datatype": "BYTES",
-                                                 "shape": [2], "data": ["x"]}]}, 400, "holds 2"),
-        ("/v2/models/minilm/infer", {"inputs": [{"name": "text", "datatype": "INT64",
-                                                 "shape": [1], "data": [3]}]}, 400, "BYTES"),
+        (
+            "/v2/models/minilm/infer",
+            {"inputs": [{"name": "txt", "datatype": "BYTES", "shape": [1], "data": ["x"]}]},
+            400,
+            "unknown",
+        ),
+        (
+            "/v2/models/minilm/infer",
+            {"inputs": [{"name": "text", "datatype": "BYTES", "shape": [2], "data": ["x"]}]},
+            400,
+            "holds 2",
+        ),
+        (
+            "/v2/models/minilm/infer",
+            {"inputs": [{"name": "text", "datatype": "INT64", "shape": [1], "data": [3]}]},
+            400,
+            "BYTES",
+        ),
         ("/v2/models/minilm/infer", infer_body(["  "]), 400, "empty"),
         ("/v2/models/minilm/infer", infer_body(["x"], outputs=[{"name": "z"}]), 400, "unknown"),
         ("/v2/models/minilm/infer", "not json{", 400, "JSON"),
@@ -78,7 +91,9 @@ def test_v2_errors_use_the_protocol_shape(
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert isinstance(error, str) and needle in error
-    assert client.get("/v2/models/nope").json() == {"error": "no model named 'nope'; see `limelight models list`"}
+    assert client.get("/v2/models/nope").json() == {
+        "error": "no model named 'nope'; see `limelight models list`"
+    }
     assert client.post("/v1/models/nope/predict", json={"text": "x"}).json()["error"]["code"] == (
         "model_not_found"
     )  # native routes keep the native error shape
@@ -125,8 +140,11 @@ def test_zero_shot_route(client: TestClient) -> None:
     assert one["label"] == "thriller" and one["model"] == "minilm"
     many = client.post(
         "/v1/models/minilm@production/zero-shot",
-        json={"texts": ["Bake-off for pastry chefs"], "labels": ["thriller", "cooking"],
-              "template": "a show about {}"},
+        json={
+            "texts": ["Bake-off for pastry chefs"],
+            "labels": ["thriller", "cooking"],
+            "template": "a show about {}",
+        },
     ).json()
     assert many["results"][0]["label"] == "cooking"
     for bad in (
@@ -137,5 +155,7 @@ def test_zero_shot_route(client: TestClient) -> None:
         {"text": "x", "labels": ["a"], "multi_label": "yes"},
     ):
         assert client.post("/v1/models/minilm/zero-shot", json=bad).status_code == 422
-    wrong = client.post("/v1/models/review-sentiment/zero-shot", json={"text": "x", "labels": ["a"]})
+    wrong = client.post(
+        "/v1/models/review-sentiment/zero-shot", json={"text": "x", "labels": ["a"]}
+    )
     assert wrong.status_code == 422 and "not an embedding model" in wrong.json()["error"]["message"]
