@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[embeddings,dev]"
+	$(PIP) install --quiet -e ".[embeddings,postgres,dev]"
 	touch $@
 
 venv: $(VENV)/.installed

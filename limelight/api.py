@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,34 +44,32 @@ def train(
         roles["text"] = text
     if target:
         roles["target"] = target
+    registry = registry or Registry.from_settings(settings)
+    with _progress_context(progress) as bar:
+        return _train(
+            registry,
+            task,
+            data,
+            name=name,
+            columns=roles,
+            algorithm=algorithm,
+            seed=seed,
+            alias=alias,
+            params=params,
+            progress=bar,
+        )
+
+
+@contextlib.contextmanager
+def _progress_context(progress: Progress | bool) -> Iterator[Progress | None]:
+    """``True`` renders Rich progress bars; a Progress object is used as is; False is silent."""
     if progress is True:
         from limelight.progress import RichProgress
 
         with RichProgress() as bar:
-            return _train(
-                registry or Registry.from_settings(settings),
-                task,
-                data,
-                name=name,
-                columns=roles,
-                algorithm=algorithm,
-                seed=seed,
-                alias=alias,
-                params=params,
-                progress=bar,
-            )
-    return _train(
-        registry or Registry.from_settings(settings),
-        task,
-        data,
-        name=name,
-        columns=roles,
-        algorithm=algorithm,
-        seed=seed,
-        alias=alias,
-        params=params,
-        progress=progress or None,
-    )
+            yield bar
+    else:
+        yield progress or None
 
 
 def load(

@@ -59,7 +59,9 @@ def review_frame() -> pd.DataFrame:
     return reviews(rows=300, seed=3)
 
 
-def train_tiny(registry: Registry, name: str = "review-sentiment", **kwargs: object) -> ModelVersion:
+def train_tiny(
+    registry: Registry, name: str = "review-sentiment", **kwargs: object
+) -> ModelVersion:
     """A TF-IDF + logistic regression model on the generated demo reviews (about a second)."""
     options: dict[str, object] = {
         "columns": {"text": "review", "target": "sentiment"},
@@ -118,14 +120,24 @@ class LiveServer:
 
 
 def start_server(
-    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 90.0
+    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180.0
 ) -> LiveServer:
     """Start the real `limelight serve` on a free loopback port and wait until /readyz is 200."""
     port = free_port()
     log = home.parent / f"server-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "LIMELIGHT_HOME": str(home), **(env or {})}
-    cmd = [sys.executable, "-m", "limelight", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "limelight",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, env=full_env, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -140,6 +152,7 @@ def start_server(
             pass
         time.sleep(0.2)
     process.kill()
+    process.wait()
     raise RuntimeError(f"server not ready within {timeout} s:\n{log.read_text()}")
 
 
@@ -198,3 +211,13 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory, netflix_sample: pd.Da
     )
     registry.close()
     return home
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL server for the session (skipped outside CI when not installed)."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-import click
+from typer.exceptions import Abort, Exit, TyperException
 
 from limelight.cli import commands, demo, index, models, register  # noqa: F401  (registers the commands)  # noqa: F401
 from limelight.cli.app import app
@@ -21,14 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     except LimelightError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    except click.exceptions.Abort:
+    except Abort:
         print("error: aborted", file=sys.stderr)
         return 1
-    except click.ClickException as exc:
-        print(f"error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code or 2
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
+    except Exit as exc:
+        return int(exc.exit_code)
+    except TyperException as exc:  # usage errors: unknown command, bad option value, …
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print(f"error: {' '.join(message.split())}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2) or 2)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -19,9 +19,6 @@ from limelight.cli.app import app, registry
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
-from limelight.runtime import load
-from limelight.tasks import TASKS, get_task
-from limelight.training import train as train_model
 
 
 @app.command()
@@ -44,6 +41,8 @@ def train(
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version"),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
+    from limelight.training import train as train_model
+
     with RichProgress(err) as progress:
         version = train_model(
             registry(),
@@ -73,6 +72,8 @@ def predict(
     json_input: str | None = typer.Option(None, "--json", help="One input as a JSON object"),
 ) -> None:
     """Predict in process with a registered model; prints one JSON object per input."""
+    from limelight.runtime import load
+
     inputs: list[object] = list(text)
     if json_input is not None:
         try:
@@ -89,6 +90,8 @@ def predict(
 @app.command()
 def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -> None:
     """List tasks and the algorithm names `--algorithm` takes."""
+    from limelight.tasks import TASKS, get_task
+
     names = [task] if task else list(TASKS)
     for name in names:
         t = get_task(name)

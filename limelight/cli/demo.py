@@ -7,10 +7,7 @@ import typer
 from limelight.cli.app import app, registry, settings
 from limelight.cli.commands import run_server
 from limelight.cli.render import err, out
-from limelight.demo.data import write_demo_data
 from limelight.progress import RichProgress
-from limelight.training import train
-from limelight.training.pretrained import register_pretrained
 
 DEMO_MODELS = (
     # name, data key, text column, target column
@@ -27,6 +24,10 @@ def demo(
     algorithm: str = typer.Option("auto", "--algorithm", help="Algorithms to try"),
 ) -> None:
     """Train demo models on generated sample data, promote them to production, and serve."""
+    from limelight.demo.data import write_demo_data
+    from limelight.training import train
+    from limelight.training.pretrained import register_pretrained
+
     paths = write_demo_data(settings().home / "demo")
     reg = registry()
     for name, key, text, target in DEMO_MODELS:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from limelight.errors import DataError
 
@@ -32,7 +32,8 @@ def stratified_split(
     test_size: float = 0.1,
     seed: int = 42,
 ) -> Split:
-    """Split so every part keeps the label proportions; the same seed gives the same split.
+    """Split each class separately so every part keeps the label proportions and holds at
+    least one row of every class; the same seed gives the same split.
 
     Each class needs at least 3 rows, one for each part; DataError names the class otherwise.
     """
@@ -47,21 +48,22 @@ def stratified_split(
             "train, validation and test; add rows or drop the class",
             field=label_col,
         )
-    n = len(frame)
-    n_classes = len(counts)
-    n_test = max(round(n * test_size), n_classes)
-    n_val = max(round(n * validation_size), n_classes)
-    if n - n_test - n_val < n_classes:
-        raise DataError(f"{n} rows are too few to split {n_classes} classes three ways")
-    try:
-        rest, test = train_test_split(
-            frame, test_size=n_test, stratify=frame[label_col], random_state=seed
-        )
-        train, validation = train_test_split(
-            rest, test_size=n_val, stratify=rest[label_col], random_state=seed
-        )
-    except ValueError as exc:
-        raise DataError(f"cannot split the data by class: {exc}") from exc
-    return Split(
-        train.reset_index(drop=True), validation.reset_index(drop=True), test.reset_index(drop=True)
-    )
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[np.ndarray]] = {"train": [], "validation": [], "test": []}
+    labels = frame[label_col].to_numpy()
+    for label in sorted(counts.index, key=str):  # sorted: the same seed gives the same split
+        rows = np.flatnonzero(labels == label)
+        rng.shuffle(rows)
+        n_test = max(1, round(len(rows) * test_size))
+        n_val = max(1, round(len(rows) * validation_size))
+        n_test, n_val = min(n_test, len(rows) - 2), min(n_val, len(rows) - 2)
+        parts["test"].append(rows[:n_test])
+        parts["validation"].append(rows[n_test : n_test + n_val])
+        parts["train"].append(rows[n_test + n_val :])
+
+    def take(name: str) -> pd.DataFrame:
+        index = np.concatenate(parts[name])
+        rng.shuffle(index)
+        return frame.iloc[index].reset_index(drop=True)
+
+    return Split(take("train"), take("validation"), take("test"))

@@ -65,7 +65,7 @@ def parse_ref(ref: str) -> ModelRef:
         name, _, alias = ref.partition("@")
         validate_name(name)
         if alias == "latest":
-            return ModelRef(name)
+            return ModelRef(name, alias="latest")
         if alias.isdigit():
             return ModelRef(name, version=int(alias))
         return ModelRef(name, alias=validate_alias(alias))

@@ -346,7 +346,11 @@ class Registry:
             with Session(self._read) as session:
                 model = self._model_row(session, parsed.name)
                 number = parsed.version
-                if number is None and parsed.alias is not None:
+                if parsed.alias == "latest":
+                    number = session.scalar(
+                        select(func.max(VersionRow.version)).where(VersionRow.model_id == model.id)
+                    )
+                elif number is None and parsed.alias is not None:
                     alias = session.get(AliasRow, (model.id, parsed.alias))
                     if alias is None:
                         raise VersionNotFound(
@@ -355,7 +359,7 @@ class Registry:
                             f"--alias {parsed.alias}`"
                         )
                     number = alias.version
-                if number is None:
+                elif number is None:
                     default = session.get(AliasRow, (model.id, DEFAULT_ALIAS))
                     number = (
                         default.version

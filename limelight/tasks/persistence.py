@@ -13,20 +13,18 @@ import skops.io as sio
 
 from limelight.errors import ModelLoadError
 
-TRUSTED_TYPES = frozenset(
-    {
-        "limelight.embeddings.minilm.SentenceEmbedder",
-        "numpy.dtype",
-        "builtins.str",
-        "builtins.int",
-        "builtins.float",
-        "builtins.bool",
-        "builtins.tuple",
-        "builtins.dict",
-        "builtins.list",
-        "builtins.NoneType",
-    }
+# skops already trusts scikit-learn's public estimators; these are the extra types our
+# artifacts hold (private scikit-learn helpers such as calibration internals, our own
+# transformers). Anything else in a file is refused.
+TRUSTED_PREFIXES = ("sklearn.", "limelight.embeddings.", "numpy.", "scipy.sparse.")
+TRUSTED_BUILTINS = frozenset(
+    f"builtins.{name}"
+    for name in ("str", "int", "float", "bool", "tuple", "dict", "list", "NoneType")
 )
+
+
+def _trusted(type_name: str) -> bool:
+    return type_name in TRUSTED_BUILTINS or type_name.startswith(TRUSTED_PREFIXES)
 
 
 def dump_sklearn(estimator: Any, path: Path) -> None:
@@ -35,7 +33,7 @@ def dump_sklearn(estimator: Any, path: Path) -> None:
 
 def load_sklearn(path: Path) -> Any:
     untrusted = sio.get_untrusted_types(file=path)
-    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
+    refused = [t for t in untrusted if not _trusted(t)]
     if refused:
         raise ModelLoadError(
             f"{path.name} contains types Limelight does not load: {', '.join(refused[:5])}"

@@ -13,7 +13,9 @@ from tests.conftest import LiveServer, train_tiny
 pytestmark = pytest.mark.e2e
 
 
-def test_seed_request_shape_and_batch(registry: Registry, live_server: Callable[..., LiveServer]) -> None:
+def test_seed_request_shape_and_batch(
+    registry: Registry, live_server: Callable[..., LiveServer]
+) -> None:
     version = train_tiny(registry, alias="production")
     server = live_server()
     # The seed's exact request: no content type, {"text": ...} -> {"label": ...}
