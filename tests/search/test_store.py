@@ -61,8 +61,11 @@ def test_hnsw_recall_and_round_trip(tmp_path: Path) -> None:
     q = data.vectors[11]
     assert search(loaded, q, 10, None) == search(data, q, 10, None)
     assert not any(p.suffix == ".pkl" for p in tmp_path.iterdir())
-    mask = filter_mask(loaded, {"type": "TV Show"})
-    assert all(loaded.fields["type"][s] == "TV Show" for s, _ in search(loaded, q, 10, mask))
+    for kind in ("TV Show", "Movie"):  # 1,000 items: exact scan; 2,000: HNSW with a filter
+        mask = filter_mask(loaded, {"type": kind})
+        hits = search(loaded, q, 10, mask)
+        assert len(hits) == 10 and all(loaded.fields["type"][s] == kind for s, _ in hits)
+        assert {s for s, _ in hits} == {s for s, _ in exact_search(loaded, q, 10, mask)}
 
 
 @pytest.mark.parametrize("config", [{"kind": "exact"}, HNSW])

@@ -155,6 +155,9 @@ class SemanticSearch(Task):
         )
 
     def load(self, folder: Path, manifest: dict[str, Any]) -> VectorIndex:
+        from limelight.embeddings import MiniLMEncoder
+
+        MiniLMEncoder.get()  # load (or export once) the query encoder now, not on the first query
         return VectorIndex(IndexData.load(folder))
 
 
