@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from limelight.errors import DataError, InvalidInput
 from limelight.search.store import IndexData, exact_search, new_hnsw, search
-from limelight.tasks.base import NullProgress, Progress
+
+if TYPE_CHECKING:  # limelight.tasks imports this module: no runtime import back
+    from limelight.tasks.base import Progress
+
+
+class _Quiet:
+    def stage(self, description: str, total: float | None = None) -> None:
+        pass
+
+    def advance(self, amount: float = 1) -> None:
+        pass
+
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 EMBED_CHUNK = 256
@@ -64,11 +75,11 @@ def build(
     config: dict[str, Any],
     progress: Progress | None = None,
 ) -> IndexData:
-    progress = progress or NullProgress()
+    quiet = progress or _Quiet()
     config = {**config, "dimension": int(vectors.shape[1])}
     data = IndexData(vectors, ids, np.ones(len(ids), dtype=bool), fields, config)
     if config["kind"] == "hnsw":
-        progress.stage("building the HNSW graph", total=None)
+        quiet.stage("building the HNSW graph", total=None)
         data.hnsw = new_hnsw(vectors.shape[1], len(ids), config)
         data.hnsw.add_items(vectors, np.arange(len(ids)), num_threads=1)
     return data

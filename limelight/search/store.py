@@ -139,15 +139,16 @@ def filter_mask(data: IndexData, conditions: dict[str, Any] | None) -> np.ndarra
 def exact_search(
     data: IndexData, query: np.ndarray, k: int, mask: np.ndarray | None
 ) -> list[tuple[int, float]]:
+    """Top-k by cosine over every allowed slot: one matrix-vector product, no copy."""
     allowed = data.live if mask is None else mask
-    candidates = np.flatnonzero(allowed)
-    if candidates.size == 0:
+    count = int(allowed.sum())
+    if count == 0:
         return []
-    scores = data.vectors[candidates] @ query
-    k = min(k, candidates.size)
+    scores = np.where(allowed, data.vectors @ query, -np.inf)
+    k = min(k, count)
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(candidates[i]), float(scores[i])) for i in top]
+    return [(int(i), float(scores[i])) for i in top]
 
 
 # Below this many matching items a filtered query scans them exactly: HNSW with a selective
