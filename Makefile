@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: venv demo test lint typecheck bench clean
+.PHONY: venv demo test lint typecheck bench bench-serving clean
 
 # torch==2.13.0 first: it is the CPU build on disk; anything that depends on torch installed
 # before it would pull a multi-GB CUDA build.
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e ".[embeddings,postgres,dev]"
+	$(PIP) install --quiet -e ".[embeddings,neural,postgres,dev]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -37,6 +37,13 @@ typecheck: venv
 
 bench: venv
 	$(PY) benchmarks/text_classification.py
+
+# Serving benchmark (not a test): Limelight vs FastAPI, LitServe, BentoML, MLServer, Ray Serve.
+# Needs wrk (apt-get install wrk). First run installs one virtualenv per alternative (~10 min).
+bench-serving: venv
+	$(PIP) install --quiet matplotlib==3.11.2
+	benchmarks/serving/setup_envs.sh
+	$(PY) benchmarks/serving/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,14 +15,19 @@ import httpx
 from limelight.errors import (
     ArtifactIntegrityError,
     Conflict,
+    Forbidden,
     InvalidInput,
     LimelightError,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
 )
 
 _BY_STATUS: dict[int, type[LimelightError]] = {
     400: InvalidInput,
+    401: Unauthorized,
+    403: Forbidden,
     404: NotFound,
     409: Conflict,
     413: PayloadTooLarge,
@@ -67,6 +72,11 @@ class Client:
                 message, field = error["message"], error.get("field")
             except (ValueError, KeyError, TypeError):
                 message, field = response.text or response.reason_phrase, None
+            if response.status_code == 429:
+                retry = response.headers.get("retry-after", "1")
+                raise RateLimited(
+                    f"429: {message}", retry_after=int(retry) if retry.isdigit() else 1
+                )
             cls = _BY_STATUS.get(response.status_code, LimelightError)
             raise cls(f"{response.status_code}: {message}", field=field)
         return response.json()

@@ -4,19 +4,28 @@
     ├── InvalidInput                    422 invalid_input        (a request or argument is wrong)
     │   ├── DataError                   422 invalid_data         (a data file cannot be used)
     │   └── PayloadTooLarge             413 payload_too_large    (over a configured limit)
+    ├── Unauthorized                    401 unauthorized         (no key, unknown, revoked, expired)
+    ├── Forbidden                       403 forbidden            (the key lacks the scope)
+    ├── RateLimited                     429 rate_limited         (rate or daily quota used up)
+    ├── RequestTimeout                  408 request_timeout      (the body arrived too slowly)
     ├── NotFound                        404 not_found
     │   ├── ModelNotFound               404 model_not_found
     │   └── VersionNotFound             404 version_not_found    (also an unknown alias)
     ├── Conflict                        409 conflict
     ├── ArtifactIntegrityError          503 artifact_integrity   (checksum mismatch: not loaded)
     ├── ModelLoadError                  503 model_load_failed
-    └── RegistryBusy                    503 registry_busy        (retryable: the database is locked)
+    ├── RegistryBusy                    503 registry_busy        (retryable: the database is locked)
+    ├── RateLimiterUnavailable          503 rate_limiter_unavailable (Redis cannot be reached)
+    ├── QueueFull                       503 queue_full           (retryable: Retry-After header)
+    ├── BatchError                      500 batch_failed         (the model broke its contract)
+    └── PredictTimeout                  504 predict_timeout      (no answer within the timeout)
 
 Every message says what went wrong and, where it can, what to do next.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -30,6 +39,10 @@ class LimelightError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP response headers (e.g. Retry-After); none by default."""
+        return {}
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -83,3 +96,56 @@ class ModelLoadError(LimelightError):
 class RegistryBusy(LimelightError):
     status_code = 503
     code = "registry_busy"
+
+
+class Unauthorized(LimelightError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(LimelightError):
+    status_code = 403
+    code = "forbidden"
+
+
+class RateLimited(LimelightError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class RequestTimeout(LimelightError):
+    status_code = 408
+    code = "request_timeout"
+
+
+class RateLimiterUnavailable(LimelightError):
+    status_code = 503
+    code = "rate_limiter_unavailable"
+
+
+class QueueFull(LimelightError):
+    """A model's batch queue is at its bound: the request was not queued. Retry after a moment."""
+
+    status_code = 503
+    code = "queue_full"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after)))}
+
+
+class BatchError(LimelightError):
+    status_code = 500
+    code = "batch_failed"
+
+
+class PredictTimeout(LimelightError):
+    status_code = 504
+    code = "predict_timeout"

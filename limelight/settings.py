@@ -46,12 +46,35 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=10_000, ge=1, description="Longest text accepted in one instance (413 above)."
     )
+    max_request_bytes: int = Field(
+        default=64 * 1_048_576,
+        ge=1,
+        description="Largest body any route accepts (uploads included); 413 above.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request body must arrive within this many seconds (408 after).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL: rate-limit and quota counters shared by every server "
+        "process (default: counted in each process).",
+    )
+    auth_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a process trusts a checked key (revocation elsewhere takes "
+        "effect within this time).",
+    )
+    log_bodies: bool = Field(
+        default=False,
+        description="Log request bodies (with e-mails, phone numbers and keys redacted).",
+    )
+    access_log: bool = Field(default=True, description="One JSON log line per request.")
     cache_dir: Path | None = Field(
         default=None,
         description="Folder for derived files (the MiniLM ONNX export); default <home>/cache.",
-    )
-    onnx_threads: int = Field(
-        default=0, ge=0, description="ONNX Runtime intra-op threads; 0 means one per usable core."
     )
     search_ann_min_items: int = Field(
         default=50_000,
@@ -63,6 +86,39 @@ class Settings(BaseSettings):
         default=0.5,
         ge=0,
         description="How long the server trusts a resolved alias before asking the registry again.",
+    )
+
+    torch_threads: int = Field(
+        default=0,
+        ge=0,
+        description="PyTorch intra-op threads while training neural models; 0 = every core.",
+    )
+    onnx_threads: int = Field(
+        default=0,
+        ge=0,
+        description="ONNX Runtime intra-op threads per served neural model; 0 = every core.",
+    )
+    batch_max_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest batch a model's batcher forms (default 64; `serve --max-batch-size`).",
+    )
+    batch_max_wait_ms: float | None = Field(
+        default=None,
+        ge=0,
+        description="How long a batch waits to fill, from its first request (default 0 ms).",
+    )
+    batch_max_queue: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests queued per model before 503 + Retry-After (default 1024).",
+    )
+    predict_timeout_s: float | None = Field(
+        default=None, gt=0, description="Seconds before a queued request answers 504 (default 30)."
+    )
+    batch_config: Path | None = Field(
+        default=None,
+        description="TOML file of per-model batching settings ([defaults], [models.NAME]).",
     )
 
     @property

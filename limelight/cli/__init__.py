@@ -7,7 +7,7 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from limelight.cli import commands, demo, index, models, register  # noqa: F401  (registers the commands)  # noqa: F401
+from limelight.cli import commands, demo, index, keys, models, register  # noqa: F401  (registers the commands)  # noqa: F401
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

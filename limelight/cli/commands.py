@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
+import logging
 import os
 import signal
 import sys
@@ -15,10 +16,12 @@ from typing import Any
 import typer
 import uvicorn
 
-from limelight.cli.app import app, registry
+from limelight.cli.app import app, registry, settings
 from limelight.cli.render import err, leaderboard_table, metrics_table, out
 from limelight.errors import InvalidInput
 from limelight.progress import RichProgress
+from limelight.registry.audit import AuditLog
+from limelight.registry.keys import KeyStore
 
 
 @app.command()
@@ -43,9 +46,10 @@ def train(
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
     from limelight.training import train as train_model
 
+    reg = registry()
     with RichProgress(err) as progress:
         version = train_model(
-            registry(),
+            reg,
             task,
             data,
             name=name,
@@ -56,6 +60,13 @@ def train(
             test_size=test_size,
             alias=alias,
             progress=progress,
+        )
+    if alias is not None:
+        AuditLog(reg.database_url).record(
+            actor="cli",
+            action="alias.set",
+            target=f"{name}@{alias}",
+            detail={"to": version.version},
         )
     m = version.manifest
     if len(m.get("leaderboard", [])) > 1:
@@ -102,6 +113,9 @@ def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -
     out.print("(* tried by --algorithm auto)")
 
 
+log = logging.getLogger("limelight.serve")
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -111,32 +125,92 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def run_server(host: str, port: int, workers: int, preload: bool, insecure: bool) -> None:
-    if not _is_loopback(host) and not insecure:
-        raise InvalidInput(
-            f"refusing to serve on {host} without API keys; serve on 127.0.0.1, or pass --insecure",
-            field="host",
-        )
+def run_server(
+    host: str,
+    port: int,
+    workers: int,
+    preload: bool,
+    insecure: bool,
+    batching: dict[str, str] | None = None,
+) -> None:
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
+    have_keys = KeyStore(settings().resolved_database_url).any_keys()
+    if not have_keys and not _is_loopback(host) and not insecure:
+        raise InvalidInput(
+            f"refusing to serve on {host} with no API key configured: create one with "
+            "`limelight keys create --name NAME --scopes admin`, serve on 127.0.0.1, "
+            "or pass --insecure",
+            field="host",
+        )
+    from limelight.server.logs import configure_logging
+
     os.environ["LIMELIGHT_PRELOAD"] = "1" if preload else "0"
-    if not _is_loopback(host):
-        err.print(f"[bold red]WARNING[/]: serving on {host} with no authentication (--insecure)")
-    err.print(f"Limelight serving on http://{host}:{port} (docs at /docs)")
+    # OpenMP (PyTorch's intra-op threads, MiniLM) spin-waits by default: when the cores are
+    # shared (the event loop, other processes) a MiniLM request took 1.2-2 s instead of
+    # 26-70 ms here. Sleeping waits cost nothing measurable on an idle machine. Set before any
+    # worker imports torch; an explicit setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Batching flags reach every worker process through the environment (Settings reads it).
+    os.environ.update(batching or {})
+    from pydantic import ValidationError
+
+    from limelight.runtime.batch_config import BatchConfig
+    from limelight.settings import Settings
+
+    try:  # a bad flag or config file fails here, not in a worker
+        BatchConfig.from_settings(Settings())
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        flag = _BATCH_FLAGS.get(name, f"LIMELIGHT_{name.upper()}")
+        raise InvalidInput(f"{flag}: {first['msg']}", field=name) from exc
+    configure_logging()
+    url = f"http://{host}:{port}"
+    if have_keys:
+        log.info(
+            "serving on %s (docs at /docs); API keys are required",
+            url,
+            extra={"fields": {"auth": "on"}},
+        )
+    else:
+        where = "on loopback only" if _is_loopback(host) else f"on {host} (--insecure)"
+        log.warning(
+            "NO API KEY EXISTS: the server at %s runs OPEN %s; anyone who can reach it can call "
+            "every route, admin included. `limelight keys create` turns authentication on.",
+            url,
+            where,
+            extra={"fields": {"auth": "off"}},
+        )
+        if sys.stderr.isatty():  # and loudly for a person at a terminal
+            err.print(f"[bold red]WARNING: no API key exists: the server runs OPEN {where}[/]")
     sys.stderr.flush()
     options: dict[str, Any] = {
+        "log_config": None,
         "factory": True,
         "host": host,
         "port": port,
         "log_level": "warning",
         "access_log": False,
         "timeout_graceful_shutdown": 10,
+        # uvicorn[standard]: the libuv event loop and the C HTTP parser, named so a missing
+        # one is an error rather than a silent fall-back to the slower pure-Python ones.
+        "loop": "uvloop",
+        "http": "httptools",
     }
     target = "limelight.server.app:create_app_from_env"
     if workers == 1:
         GracefulServer(uvicorn.Config(target, **options)).run()
     else:  # uvicorn's supervisor starts and restarts the worker processes
         uvicorn.run(target, workers=workers, **options)
+
+
+_BATCH_FLAGS = {
+    "batch_max_size": "--max-batch-size",
+    "batch_max_wait_ms": "--max-wait-ms",
+    "batch_max_queue": "--max-queue",
+    "predict_timeout_s": "--timeout",
+}
 
 
 class GracefulServer(uvicorn.Server):
@@ -161,7 +235,32 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to bind"),
     workers: int = typer.Option(1, "--workers", help="Worker processes"),
     preload: bool = typer.Option(True, "--preload/--no-preload", help="Load models at start"),
-    insecure: bool = typer.Option(False, "--insecure", help="Allow a non-loopback address"),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Allow a non-loopback address with no API key configured"
+    ),
+    max_batch_size: int | None = typer.Option(
+        None, "--max-batch-size", help="Largest batch per model (default 64)"
+    ),
+    max_wait_ms: float | None = typer.Option(
+        None, "--max-wait-ms", help="How long a batch waits to fill (default 0: adaptive only)"
+    ),
+    max_queue: int | None = typer.Option(
+        None, "--max-queue", help="Queued requests per model before 503 (default 1024)"
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="Seconds before a queued prediction answers 504 (default 30)"
+    ),
+    batch_config: Path | None = typer.Option(
+        None, "--batch-config", help="TOML file of per-model batching settings"
+    ),
 ) -> None:
-    """Serve every registered model over HTTP."""
-    run_server(host, port, workers, preload, insecure)
+    """Serve every registered model over HTTP, batching concurrent requests per model."""
+    flags = {
+        "LIMELIGHT_BATCH_MAX_SIZE": max_batch_size,
+        "LIMELIGHT_BATCH_MAX_WAIT_MS": max_wait_ms,
+        "LIMELIGHT_BATCH_MAX_QUEUE": max_queue,
+        "LIMELIGHT_PREDICT_TIMEOUT_S": timeout,
+        "LIMELIGHT_BATCH_CONFIG": batch_config.resolve() if batch_config else None,
+    }
+    batching = {k: str(v) for k, v in flags.items() if v is not None}
+    run_server(host, port, workers, preload, insecure, batching)

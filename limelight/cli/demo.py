@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from limelight.cli.app import app, registry, settings
 from limelight.cli.commands import run_server
 from limelight.cli.render import err, out
+from limelight.errors import NotFound
 from limelight.progress import RichProgress
+from limelight.registry.keys import KeyStore
 
 DEMO_MODELS = (
     # name, data key, text column, target column
@@ -52,10 +56,23 @@ def demo(
             reg, "embedding", name="minilm", alias="production", progress=progress
         )
     out.print(f"minilm: version {embedding.version} (embedding, {embedding.algorithm})")
+    key = demo_key()
+    print(f"demo API key (admin; shown once, stored hashed): {key}", flush=True)
     if not serve:
         return
-    out.print(
+    print(
         f"try: curl -X POST http://{host}:{port}/v1/models/review-sentiment/predict "
-        '-d \'{"text": "What a wonderful film"}\''
+        f'-H "Authorization: Bearer {key}" '
+        '-d \'{"text": "What a wonderful film"}\'',
+        flush=True,
     )
     run_server(host, port, workers=1, preload=True, insecure=False)
+
+
+def demo_key(name: str = "demo") -> str:
+    """A fresh admin key named ``demo`` (the previous one, whose secret is gone, is revoked)."""
+    store = KeyStore(settings().resolved_database_url)
+    with contextlib.suppress(NotFound):
+        store.revoke(name, actor="demo")
+    _key, secret = store.create(name, "admin", actor="demo")
+    return secret

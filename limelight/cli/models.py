@@ -9,6 +9,7 @@ import typer
 from limelight.cli.app import app, registry
 from limelight.cli.render import err, models_table, out, show_version, versions_table
 from limelight.errors import InvalidInput
+from limelight.registry.audit import AuditLog
 from limelight.registry.refs import parse_ref
 
 models_app = typer.Typer(help="Registered models, versions and aliases.", no_args_is_help=True)
@@ -68,7 +69,14 @@ def promote(
     """Point an alias (default production) at a version: promotion and rollback."""
     if version < 1:
         raise InvalidInput("the version must be a positive integer", field="version")
-    previous = registry().set_alias(name, alias, version, actor="cli")
+    reg = registry()
+    previous = reg.set_alias(name, alias, version, actor="cli")
+    AuditLog(reg.database_url).record(
+        actor="cli",
+        action="alias.set",
+        target=f"{name}@{alias}",
+        detail={"from": previous, "to": version},
+    )
     moved = f"from version {previous} " if previous is not None else ""
     err.print(f"{name}@{alias} moved {moved}to version {version}")
 
@@ -95,8 +103,11 @@ def delete(
     if not yes:
         typer.confirm(f"delete {ref}?", abort=True, err=True)
     reg = registry()
+    audit = AuditLog(reg.database_url)
     if parsed.version is not None:
         reg.delete_version(parsed.name, parsed.version)
+        audit.record(actor="cli", action="version.delete", target=ref)
     else:
         reg.delete_model(parsed.name)
+        audit.record(actor="cli", action="model.delete", target=parsed.name)
     err.print(f"deleted {ref}")

@@ -13,9 +13,11 @@ import limelight
 from limelight.errors import LimelightError
 from limelight.registry import Registry
 from limelight.runtime import ModelManager
+from limelight.runtime.batch_config import BatchConfig
+from limelight.server.auth import install_security
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import embeddings, health, indexes, models, v2
+from limelight.server.routes import admin, embeddings, health, indexes, keys, models, v2
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -50,7 +52,11 @@ def create_app(
     state = ServerState(
         settings=settings,
         registry=registry,
-        manager=ModelManager(registry, alias_ttl=settings.alias_cache_seconds),
+        manager=ModelManager(
+            registry,
+            alias_ttl=settings.alias_cache_seconds,
+            batch_config=BatchConfig.from_settings(settings),
+        ),
         preload=preload,
         preloaded=not preload,
     )
@@ -60,6 +66,7 @@ def create_app(
         if state.preload:
             await _preload(state)
         yield
+        await state.manager.close()
 
     app = FastAPI(
         title="Limelight",
@@ -71,11 +78,14 @@ def create_app(
     )
     app.state.limelight = state
     install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(health.router)
     app.include_router(embeddings.router)
     app.include_router(v2.router)
     app.include_router(indexes.router)
     app.include_router(models.router)
+    app.include_router(admin.router)
+    app.include_router(keys.router)
     return app
 
 
@@ -83,4 +93,7 @@ def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
     import os
 
+    from limelight.server.logs import configure_logging
+
+    configure_logging()
     return create_app(Settings(), preload=os.environ.get("LIMELIGHT_PRELOAD", "1") == "1")

@@ -21,6 +21,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
@@ -49,8 +50,10 @@ async def _limelight_error(request: Request, exc: Exception) -> FastJSONResponse
     if exc.status_code >= 500:
         log.warning("%s: %s", exc.code, exc.message)
     if _is_v2(request):
-        return error_response(exc.status_code, exc.code, exc.message, request=request)
-    return FastJSONResponse(exc.to_dict(), status_code=exc.status_code)
+        response = error_response(exc.status_code, exc.code, exc.message, request=request)
+        response.headers.update(exc.headers())
+        return response
+    return FastJSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers())
 
 
 async def _http_error(request: Request, exc: Exception) -> FastJSONResponse:

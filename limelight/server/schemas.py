@@ -75,6 +75,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "Unknown model, version or alias"),
         (413, "Body, instance count or text over the configured limit"),
         (422, "Input does not match the model's schema"),
-        (503, "Model cannot be loaded (e.g. artifact checksum mismatch) or registry busy"),
+        (
+            503,
+            "Model cannot be loaded (e.g. artifact checksum mismatch), registry busy, or the "
+            "model's batch queue is full (retry after the Retry-After header's seconds)",
+        ),
+        (504, "The model did not answer within the predict timeout"),
     )
 }

@@ -48,6 +48,28 @@ class Algorithm(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    #: fit() takes ``progress=`` (a Progress) to report epochs and scores while it trains.
+    reports_progress: ClassVar[bool] = False
+    #: the winner of a selection is refitted on train + validation; algorithms that early-stop
+    #: on a held-out slice of what they are given say False and are kept as fitted.
+    refit: ClassVar[bool] = True
+    #: recorded in the manifest next to the name of the algorithm that saved the artifact.
+    artifact_format: ClassVar[str] = "skops"
+
+    def save(self, estimator: Any, folder: Path) -> None:
+        """Write a fitted estimator's files into ``folder``. Default: one skops file; an
+        algorithm that owns its files (e.g. an ONNX graph and a tokenizer) overrides this and
+        ``load``."""
+        from limelight.tasks.persistence import SKOPS_FILE, dump_sklearn
+
+        dump_sklearn(estimator, folder / SKOPS_FILE)
+
+    @classmethod
+    def load(cls, folder: Path) -> Any:
+        """Read back what ``save`` wrote: an object with ``predict_proba`` and ``classes_``."""
+        from limelight.tasks.persistence import SKOPS_FILE, load_sklearn
+
+        return load_sklearn(folder / SKOPS_FILE)
 
     def get_params(self) -> dict[str, Any]:
         signature = inspect.signature(type(self).__init__)

@@ -13,6 +13,8 @@ import skops.io as sio
 
 from limelight.errors import ModelLoadError
 
+SKOPS_FILE = "model.skops"
+
 # skops already trusts scikit-learn's public estimators; these are the extra types our
 # artifacts hold (private scikit-learn helpers such as calibration internals, our own
 # transformers). Anything else in a file is refused.

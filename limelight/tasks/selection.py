@@ -38,11 +38,14 @@ def select_classifier(
 ) -> Selected:
     leaderboard: list[dict[str, Any]] = []
     best: tuple[float, int] | None = None
+    kept: Any = None
     for index, (name, algorithm) in enumerate(candidates):
         progress.stage(f"fitting {name}", total=None)
         started = time.perf_counter()
         try:
-            estimator = algorithm.build(seed).fit(train[0], train[1])
+            estimator = algorithm.build(seed).fit(
+                train[0], train[1], **_progress_kwargs(algorithm, progress)
+            )
         except ValueError as exc:
             raise InvalidInput(f"{name} could not be trained on this data: {exc}") from exc
         fit_seconds = time.perf_counter() - started
@@ -59,16 +62,26 @@ def select_classifier(
         progress.advance(1)
         if best is None or score > best[0]:
             best = (score, index)
+            kept = estimator  # only the best fit so far stays in memory
     assert best is not None
     name, algorithm = candidates[best[1]]
     leaderboard.sort(key=lambda row: -row["validation_f1_macro"])
-    progress.stage(f"refitting {name} on train + validation", total=None)
-    x_full = concat(train[0], validation[0])
-    y_full = np.concatenate([train[1], validation[1]])
-    estimator = algorithm.build(seed).fit(x_full, y_full)
+    if algorithm.refit:
+        progress.stage(f"refitting {name} on train + validation", total=None)
+        x_full = concat(train[0], validation[0])
+        y_full = np.concatenate([train[1], validation[1]])
+        estimator = algorithm.build(seed).fit(
+            x_full, y_full, **_progress_kwargs(algorithm, progress)
+        )
+    else:
+        estimator = kept
     progress.stage("evaluating on the test split", total=None)
     metrics = classification_metrics(test[1], _ordered_proba(estimator, test[0], labels), labels)
     return Selected(name, algorithm, estimator, metrics, leaderboard)
+
+
+def _progress_kwargs(algorithm: Algorithm, progress: Progress) -> dict[str, Any]:
+    return {"progress": progress} if algorithm.reports_progress else {}
 
 
 def _ordered_proba(estimator: Any, x: Any, labels: list[str]) -> np.ndarray:

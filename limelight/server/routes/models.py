@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from limelight.errors import InvalidInput, PayloadTooLarge
 from limelight.registry.refs import parse_ref
+from limelight.server.auth import current_key, requires
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import (
@@ -46,10 +47,18 @@ _PREDICT_BODY = {
 }
 
 
-@router.get("/models", summary="List models", response_model=list[ModelInfo])
+@router.get(
+    "/models",
+    summary="List models (those the key may predict with)",
+    response_model=list[ModelInfo],
+    openapi_extra=requires("predict:any"),
+)
 async def list_models(request: Request) -> FastJSONResponse:
     registry = request.app.state.limelight.registry
     models = await anyio.to_thread.run_sync(registry.list_models)
+    key = current_key(request)
+    if key is not None:
+        models = [m for m in models if key.can_predict(m.name)]
     return FastJSONResponse(
         [
             {
@@ -71,7 +80,7 @@ async def list_models(request: Request) -> FastJSONResponse:
     '`{"instances": [...]}` for a batch. Any content type is read as JSON.',
     response_model=PredictResponse,
     responses=ERROR_RESPONSES,
-    openapi_extra=_PREDICT_BODY,
+    openapi_extra={**_PREDICT_BODY, **requires("predict")},
 )
 async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
     state = request.app.state.limelight
@@ -95,7 +104,7 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
             model.parse(item, max_text_chars=limit, where=f"instances[{i}]")
             for i, item in enumerate(instances)
         ]
-        outputs = await anyio.to_thread.run_sync(model.predict_batch, parsed)
+        outputs = await state.manager.predict(model, parsed)
         payload: dict[str, Any] = {
             "predictions": outputs,
             "model": model.name,
@@ -103,7 +112,7 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
         }
     else:
         parsed_one = model.parse(body, max_text_chars=limit)
-        outputs = await anyio.to_thread.run_sync(model.predict_batch, [parsed_one])
+        outputs = await state.manager.predict(model, [parsed_one])
         payload = {**outputs[0], "model": model.name, "version": model.version}
     return FastJSONResponse(payload, headers={"X-Limelight-Model-Version": str(model.version)})
 
@@ -113,6 +122,7 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
     summary="Describe a model version",
     response_model=ModelDetail,
     responses={404: ERROR_RESPONSES[404]},
+    openapi_extra=requires("predict"),
 )
 async def get_model(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
     registry = request.app.state.limelight.registry

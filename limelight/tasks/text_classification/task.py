@@ -17,22 +17,38 @@ from limelight.tasks import persistence
 from limelight.tasks.base import Progress, Task, TrainOptions, TrainOutcome
 from limelight.tasks.selection import select_classifier
 from limelight.tasks.text_classification.algorithms import ALGORITHMS
+from limelight.tasks.text_classification.compiled import CompiledLinearText
 from limelight.tasks.text_classification.schemas import TextInput, TextPrediction
 
-MODEL_FILE = "model.skops"
+NO_REFIT = "none: the winner early-stopped on a held-out slice of train and is kept as fitted"
 
 
 class TextClassifier:
-    """A loaded text classifier: scores every label for a batch of texts in one call."""
+    """A loaded text classifier: scores every label for a batch of texts in one call.
 
-    def __init__(self, estimator: Any, labels: list[str]) -> None:
+    TF-IDF + linear pipelines run through :class:`CompiledLinearText` (exact, faster), after a
+    parity check against scikit-learn at load; anything else runs through scikit-learn."""
+
+    def __init__(self, estimator: Any, labels: list[str], *, compile: bool = True) -> None:
         self.estimator = estimator
         self.labels = labels
         classes = [str(c) for c in estimator.classes_]
         self._order = None if classes == labels else [classes.index(label) for label in labels]
+        self.compiled = CompiledLinearText.compile(estimator) if compile else None
+        if self.compiled is not None and not self._compiled_agrees(self.compiled):
+            self.compiled = None
+
+    def _compiled_agrees(self, compiled: CompiledLinearText) -> bool:
+        vocabulary = list(compiled.blocks[0].vocabulary)
+        probes = ["", "a", " ".join(vocabulary[:40]), " ".join(vocabulary[-40:]) + "  ÉTÉ!"]
+        expected = np.asarray(self.estimator.predict_proba(probes), dtype=np.float64)
+        return bool(np.allclose(compiled.predict_proba(probes), expected, rtol=0, atol=1e-9))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        proba = np.asarray(self.estimator.predict_proba(list(texts)), dtype=np.float64)
+        if self.compiled is not None:
+            proba = self.compiled.predict_proba(texts)
+        else:
+            proba = np.asarray(self.estimator.predict_proba(list(texts)), dtype=np.float64)
         return proba if self._order is None else proba[:, self._order]
 
     def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]:
@@ -55,7 +71,9 @@ class TextClassification(Task):
     roles: ClassVar[dict[str, str]] = {"text": "the text column", "target": "the label column"}
     required_roles = ("text", "target")
     algorithms = ALGORITHMS
-    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg")
+    # auto: the fast candidates plus TextCNN (bounded by its wall-clock budget); the GRU and
+    # fine-tuned MiniLM take many minutes on a CPU and are opt-in by name (README, benchmark).
+    default_candidates = ("tfidf-logreg", "tfidf-svm", "naive-bayes", "minilm-logreg", "textcnn")
     input_model = TextInput
     output_model = TextPrediction
     selection_metric = "f1_macro"
@@ -93,9 +111,10 @@ class TextClassification(Task):
                 concat=lambda a, b: list(a) + list(b),
             )
         estimator = selected.estimator
+        chosen = selected.algorithm
 
         def write(folder: Path) -> None:
-            persistence.dump_sklearn(estimator, folder / MODEL_FILE)
+            chosen.save(estimator, folder)
 
         return TrainOutcome(
             algorithm=selected.name,
@@ -113,17 +132,28 @@ class TextClassification(Task):
                 },
                 "labels": labels,
                 "columns": dict(options.columns),
+                "saved_by": selected.name,
+                "artifact_format": chosen.artifact_format,
             },
             write=write,
             selection={
                 "metric": "validation_f1_macro",
-                "refit": "train+validation",
+                "refit": "train+validation" if chosen.refit else NO_REFIT,
                 "candidates": names,
             },
         )
 
     def load(self, folder: Path, manifest: dict[str, Any]) -> TextClassifier:
-        estimator = persistence.load_sklearn(folder / MODEL_FILE)
+        saved_by = manifest.get("data", {}).get("saved_by")
+        if saved_by is None:  # versions saved before algorithms could own their files: skops
+            estimator = persistence.load_sklearn(folder / persistence.SKOPS_FILE)
+        elif saved_by in self.algorithms:
+            estimator = self.algorithms[saved_by].load(folder)
+        else:
+            raise ModelLoadError(
+                f"this version was saved by algorithm {saved_by!r}, which this Limelight does "
+                "not have; upgrade Limelight to serve it"
+            )
         labels = manifest.get("data", {}).get("labels")
         if not labels:
             raise ModelLoadError("the manifest lists no labels; the version is incomplete")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from limelight.tasks.text_classification.neural.algorithm import NeuralAlgorithm
+
+
+class MiniLMFineTune(NeuralAlgorithm):
+    name = "minilm-finetune"
+    description = (
+        "all-MiniLM-L6-v2 fine-tuned end to end (all layers) with a classification head, "
+        "linear warm-up/decay; the most accurate and the slowest to train; ONNX Runtime serving"
+    )
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 3,
+        batch_size: int = 32,
+        lr: float = 5e-5,
+        weight_decay: float = 0.01,
+        warmup: float = 0.1,
+        dropout: float = 0.1,
+        patience: int = 1,
+        max_seconds: float = 3600.0,
+        max_len: int = 128,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup = warmup
+        self.dropout = dropout
+        self.patience = patience
+        self.max_seconds = max_seconds
+        self.max_len = max_len
+
+    def build(self, seed: int) -> Any:
+        from limelight.tasks.text_classification.neural import minilm
+        from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
+        from limelight.tasks.text_classification.neural.networks import MiniLMClassifier
+        from limelight.tasks.text_classification.neural.tokens import WordPiece
+        from limelight.tasks.text_classification.neural.training import TrainConfig
+
+        def network(tokenizer: Any, classes: int) -> MiniLMClassifier:
+            return MiniLMClassifier(minilm.transformer(), classes, dropout=self.dropout)
+
+        config = TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            schedule="linear",
+            warmup=self.warmup,
+            patience=self.patience,
+            max_seconds=self.max_seconds,
+            max_len=self.max_len,
+            seed=seed,
+            label=self.name,
+        )
+        return NeuralTextClassifier(
+            architecture=self.name,
+            params=self.get_params(),
+            make_tokenizer=lambda texts: WordPiece.minilm(),
+            make_network=network,
+            config=config,
+        )

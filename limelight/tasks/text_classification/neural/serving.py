@@ -1,0 +1,80 @@
+"""Serving a neural text classifier with ONNX Runtime: tokenization in Python (the runtime's
+pre-processing), the exported graph for the rest. Imports neither torch nor transformers.
+
+An artifact folder holds ``model.onnx`` (inputs ``input_ids``/``attention_mask`` int64
+[batch, length], output ``probabilities`` float32 [batch, classes]), the tokenizer's file and
+``config.json`` (classes, tokenizer, lengths, architecture, training report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from limelight.errors import ModelLoadError
+from limelight.tasks.text_classification.neural.tokens import UNK, load_tokenizer, pad
+
+ONNX_FILE = "model.onnx"
+CONFIG_FILE = "config.json"
+FORMAT = "limelight-neural-text/1"
+
+
+def onnx_threads() -> int:
+    """Intra-op threads of each ONNX Runtime session: LIMELIGHT_ONNX_THREADS, default every
+    core (one request batch at a time uses both cores; the server batches requests)."""
+    from limelight.settings import Settings
+
+    return Settings().onnx_threads or os.cpu_count() or 1
+
+
+class OnnxTextClassifier:
+    """fit-free estimator over an exported folder: ``predict_proba(texts)`` and ``classes_``."""
+
+    def __init__(self, folder: Path, *, batch_size: int = 64) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise ModelLoadError(
+                "neural models are served with ONNX Runtime: pip install 'limelight[neural]'"
+            ) from exc
+
+        try:
+            self.config: dict[str, Any] = json.loads((folder / CONFIG_FILE).read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"cannot read the model's {CONFIG_FILE}: {exc}") from exc
+        if self.config.get("format") != FORMAT:
+            raise ModelLoadError(f"{CONFIG_FILE} is not a {FORMAT} model")
+        self.classes_ = np.asarray(self.config["classes"], dtype=object)
+        self.tokenizer = load_tokenizer(folder, self.config["tokenizer"])
+        self.max_len = int(self.config["max_len"])
+        self.min_len = int(self.config["min_len"])
+        self.batch_size = batch_size
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = onnx_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(
+                str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelLoadError(f"ONNX Runtime cannot load {ONNX_FILE}: {exc}") from exc
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [self.tokenizer.ids(t, self.max_len) or [UNK] for t in texts]
+        out = np.zeros((len(rows), len(self.classes_)), dtype=np.float32)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            ids, mask = pad([rows[i] for i in chunk], self.min_len)
+            (proba,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[chunk] = proba
+        return out
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.classes_[self.predict_proba(texts).argmax(axis=1)])

@@ -1,0 +1,231 @@
+"""The training loop shared by the neural text classifiers.
+
+Mini-batch AdamW on cross-entropy, an optional linear warm-up/decay schedule, early stopping on
+the macro-F1 of a held-out slice of the training texts (the best weights are kept), a fixed seed,
+a wall-clock budget, and progress per epoch (loss, validation score, ETA through the bar).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+from torch import nn
+
+from limelight.tasks.base import NullProgress, Progress
+from limelight.tasks.text_classification.neural.tokens import Tokenizer, pad
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    schedule: str = "constant"  # or "linear": warm-up over `warmup` of the steps, then decay to 0
+    warmup: float = 0.1
+    patience: int = 2  # epochs without a better validation macro-F1 before stopping
+    max_seconds: float = 1800.0  # wall-clock budget of the whole fit
+    max_len: int = 128
+    min_len: int = 1
+    validation_fraction: float = 0.1
+    seed: int = 42
+    label: str = "network"
+
+
+@dataclass
+class TrainReport:
+    stopped: str = "completed"  # completed | early-stopping | budget
+    epochs_run: float = 0.0
+    best_epoch: float = 0.0
+    best_validation_f1_macro: float = 0.0
+    seconds: float = 0.0
+    steps: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def torch_threads() -> int:
+    """Intra-op threads for training: LIMELIGHT_TORCH_THREADS, default every core."""
+    from limelight.settings import Settings
+
+    return Settings().torch_threads or os.cpu_count() or 1
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def split_validation(
+    n: int, y: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and early-stopping parts; tiny data validates on everything."""
+    index = np.arange(n)
+    held = round(n * fraction)
+    if held < 2 or n - held < 2:
+        return index, index
+    counts = np.bincount(y)
+    stratify = y if counts[counts > 0].min() >= 2 and held >= len(counts) else None
+    fit, val = train_test_split(index, test_size=held, random_state=seed, stratify=stratify)
+    return np.sort(fit), np.sort(val)
+
+
+def predict_proba(
+    network: nn.Module,
+    rows: Sequence[list[int]],
+    *,
+    min_len: int,
+    batch_size: int = 128,
+) -> np.ndarray:
+    """Probabilities for already tokenized rows, batched by length (padding-invariant nets)."""
+    network.eval()
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    out: np.ndarray | None = None
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            ids, mask = pad([rows[i] for i in chunk], min_len)
+            proba = torch.softmax(network(torch.from_numpy(ids), torch.from_numpy(mask)), dim=-1)
+            if out is None:
+                out = np.zeros((len(rows), proba.shape[1]), dtype=np.float32)
+            out[chunk] = proba.numpy()
+    assert out is not None
+    return out
+
+
+def fit_network(
+    network: nn.Module,
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    y: np.ndarray,
+    config: TrainConfig,
+    progress: Progress | None = None,
+) -> TrainReport:
+    """Train ``network`` in place on integer labels ``y``; it ends with the best weights seen."""
+    progress = progress or NullProgress()
+    started = time.monotonic()
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(torch_threads())
+    try:
+        return _fit(network, tokenizer, texts, y, config, progress, started)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _fit(
+    network: nn.Module,
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    y: np.ndarray,
+    config: TrainConfig,
+    progress: Progress,
+    started: float,
+) -> TrainReport:
+    generator = seed_everything(config.seed)
+    rows = [tokenizer.ids(t, config.max_len) or [1] for t in texts]
+    fit_idx, val_idx = split_validation(len(rows), y, config.validation_fraction, config.seed)
+    val_rows = [rows[i] for i in val_idx]
+    val_y = y[val_idx]
+    labels = np.arange(int(y.max()) + 1)
+    steps_per_epoch = math.ceil(len(fit_idx) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+
+    optimizer = torch.optim.AdamW(
+        network.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config, total_steps))
+    loss_fn = nn.CrossEntropyLoss()
+    report = TrainReport()
+    best_state: dict[str, torch.Tensor] | None = None
+    since_best = 0
+    last = ""
+
+    def validate(epoch: float, loss: float) -> bool:
+        """Score on the held-out slice; True when these are the best weights so far."""
+        nonlocal best_state, since_best, last
+        proba = predict_proba(network, val_rows, min_len=config.min_len)
+        score = float(f1_score(val_y, proba.argmax(1), labels=labels, average="macro"))
+        report.history.append(
+            {"epoch": round(epoch, 3), "loss": round(loss, 5), "validation_f1_macro": score}
+        )
+        better = best_state is None or score > report.best_validation_f1_macro
+        if better:
+            best_state = copy.deepcopy(network.state_dict())
+            report.best_validation_f1_macro, report.best_epoch = score, round(epoch, 3)
+            since_best = 0
+        else:
+            since_best += 1
+        last = f"loss {loss:.4f} · validation macro-F1 {score:.4f}"
+        progress.log(
+            f"{config.label} epoch {epoch:g}/{config.epochs}: {last}"
+            f"{' (best)' if better else ''} · {time.monotonic() - started:.0f} s"
+        )
+        return better
+
+    for epoch in range(1, config.epochs + 1):
+        progress.stage(
+            f"{config.label} epoch {epoch}/{config.epochs}" + (f" · {last}" if last else ""),
+            total=steps_per_epoch,
+        )
+        network.train()
+        order = fit_idx[torch.randperm(len(fit_idx), generator=generator).numpy()]
+        losses: list[float] = []
+        out_of_time = False
+        for step in range(steps_per_epoch):
+            batch = order[step * config.batch_size : (step + 1) * config.batch_size]
+            ids, mask = pad([rows[i] for i in batch], config.min_len)
+            logits = network(torch.from_numpy(ids), torch.from_numpy(mask))
+            loss = loss_fn(logits, torch.from_numpy(y[batch]).long())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            losses.append(float(loss.detach()))
+            report.steps += 1
+            progress.advance(1)
+            if time.monotonic() - started > config.max_seconds:
+                out_of_time = True
+                break
+        done = epoch - 1 + (step + 1) / steps_per_epoch
+        report.epochs_run = round(done, 3)
+        validate(done, float(np.mean(losses)))
+        if out_of_time:
+            report.stopped = "budget"
+            break
+        if since_best >= config.patience:
+            report.stopped = "early-stopping"
+            break
+    assert best_state is not None
+    network.load_state_dict(best_state)
+    network.eval()
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _schedule(config: TrainConfig, total_steps: int) -> Any:
+    if config.schedule == "constant":
+        return lambda step: 1.0
+    warm = max(1, int(total_steps * config.warmup))
+
+    def linear(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (total_steps - step) / max(1, total_steps - warm))
+
+    return linear

@@ -1,0 +1,39 @@
+"""`limelight serve` refuses bad batching flags and config files with one error line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from limelight.cli import main
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--max-batch-size", "0"],
+            "error: --max-batch-size: Input should be greater than or equal to 1",
+        ),
+        (["--timeout", "-1"], "error: --timeout: Input should be greater than 0"),
+        (["--batch-config", "missing.toml"], "does not exist"),
+    ],
+)
+def test_bad_batching_flags(
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # serve passes its flags to worker processes through the environment: restore it after
+    names = ("BATCH_MAX_SIZE", "BATCH_MAX_WAIT_MS", "BATCH_MAX_QUEUE", "PREDICT_TIMEOUT_S")
+    for name in (*names, "BATCH_CONFIG", "PRELOAD", "HOME"):
+        monkeypatch.setenv(f"LIMELIGHT_{name}", "")
+        monkeypatch.delenv(f"LIMELIGHT_{name}")
+    code = main(["--home", str(tmp_path / "home"), "serve", "--port", "1", *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and message in err[0]
