@@ -10,10 +10,12 @@ from typer.exceptions import Abort, Exit, TyperException
 from limelight.cli import (  # noqa: F401  (registers the commands)
     commands,
     demo,
+    index,
     insight,
     keys,
     models,
     recommend,
+    register,
 )
 from limelight.cli.app import app
 from limelight.errors import LimelightError

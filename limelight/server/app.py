@@ -17,7 +17,17 @@ from limelight.runtime.batch_config import BatchConfig
 from limelight.server.auth import install_security
 from limelight.server.errors import install_error_handlers
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import admin, health, insight, keys, models, recommend
+from limelight.server.routes import (
+    admin,
+    embeddings,
+    health,
+    indexes,
+    insight,
+    keys,
+    models,
+    recommend,
+    v2,
+)
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -81,6 +91,9 @@ def create_app(
     install_security(app, settings)
     app.include_router(health.router)
     app.include_router(insight.router)  # before models: /models/{ref:path} would match first
+    app.include_router(embeddings.router)
+    app.include_router(v2.router)
+    app.include_router(indexes.router)
     app.include_router(models.router)
     app.include_router(admin.router)
     app.include_router(keys.router)

@@ -191,5 +191,15 @@ class Task(ABC):
         self, frame: pd.DataFrame, options: TrainOptions, progress: Progress
     ) -> TrainOutcome: ...
 
+    def pretrained(self, options: TrainOptions, progress: Progress) -> TrainOutcome:
+        """Package a pretrained model as a new version without training data
+        (``limelight register``). Tasks trained from data keep this default, which refuses."""
+        from limelight.errors import InvalidInput
+
+        raise InvalidInput(
+            f"{self.name} models are trained from data: use `limelight train {self.name} ...`",
+            field="task",
+        )
+
     @abstractmethod
     def load(self, folder: Path, manifest: dict[str, Any]) -> Predictor: ...

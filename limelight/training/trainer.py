@@ -34,6 +34,9 @@ LIBRARIES = (
     "lightgbm",
     "optuna",
     "implicit",
+    "onnxruntime",
+    "tokenizers",
+    "hnswlib",
 )
 
 
