@@ -37,6 +37,7 @@ typecheck: venv
 
 bench: venv
 	$(PY) benchmarks/text_classification.py
+	$(PY) benchmarks/tabular.py
 
 # Serving benchmark (not a test): Limelight vs FastAPI, LitServe, BentoML, MLServer, Ray Serve.
 # Needs wrk (apt-get install wrk). First run installs one virtualenv per alternative (~10 min).

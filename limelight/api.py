@@ -29,12 +29,17 @@ def train(
     seed: int = 42,
     alias: str | None = None,
     params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
     registry: Registry | None = None,
     settings: Settings | None = None,
     progress: Progress | bool = False,
+    features: list[str] | None = None,
+    budget: str | int | None = None,
 ) -> ModelVersion:
     """Train ``task`` on ``data`` (a CSV/JSONL/Parquet path or a DataFrame) and register the
-    best candidate as the next version of ``name``.
+    best candidate as the next version of ``name``. Tabular tasks take ``target`` and
+    optionally ``features`` (default: every other column); ``budget`` ("300s", "5m" or a
+    number of trials) turns on hyperparameter search.
 
     >>> limelight.train("text-classification", "reviews.csv", text="review",
     ...                 target="sentiment", name="review-sentiment", alias="production")
@@ -56,7 +61,10 @@ def train(
             seed=seed,
             alias=alias,
             params=params,
+            extra=extra,
             progress=bar,
+            features=features,
+            budget=str(budget) if budget is not None else None,
         )
 
 

@@ -72,6 +72,16 @@ class Settings(BaseSettings):
         description="Log request bodies (with e-mails, phone numbers and keys redacted).",
     )
     access_log: bool = Field(default=True, description="One JSON log line per request.")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for derived files (the MiniLM ONNX export); default <home>/cache.",
+    )
+    search_ann_min_items: int = Field(
+        default=50_000,
+        ge=1,
+        description="Vector indexes built with --index auto use HNSW from this many items on "
+        "(exact search below).",
+    )
     alias_cache_seconds: float = Field(
         default=0.5,
         ge=0,
@@ -161,6 +171,10 @@ class Settings(BaseSettings):
     @property
     def resolved_artifacts_dir(self) -> Path:
         return self.artifacts_dir or self.home / "artifacts"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.home / "cache"
 
     @property
     def resolved_data_dir(self) -> Path | None:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,14 @@ from limelight.training import train
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One MiniLM ONNX export per machine for the whole suite (and the servers it starts).
+os.environ.setdefault(
+    "LIMELIGHT_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"limelight-test-cache-{os.getuid()}")
+)
+# One MiniLM ONNX export per machine for the whole suite (and the servers it starts).
+os.environ.setdefault(
+    "LIMELIGHT_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"limelight-test-cache-{os.getuid()}")
+)
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -159,6 +168,49 @@ def live_server(home: Path) -> Iterator[Callable[..., LiveServer]]:
     yield factory
     for server in started:
         server.stop()
+
+
+# --------------------------------------------------------------------- embeddings and search
+NETFLIX_SAMPLE = 1500  # descriptions embedded once per session (the full 8,807 in the benchmark)
+
+
+@pytest.fixture(scope="session")
+def netflix_sample(data_dir: Path) -> pd.DataFrame:
+    """A seeded sample of the real Netflix catalog (pandas: descriptions hold quoted newlines)."""
+    frame = pd.read_csv(data_dir / "netflix-titles" / "netflix_titles.csv")
+    frame = frame[frame["description"].notna()]
+    return frame.sample(n=NETFLIX_SAMPLE, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def embedding_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the MiniLM embedding model and a tiny text classifier, built once."""
+    from limelight.training.pretrained import register_pretrained
+
+    home = tmp_path_factory.mktemp("embedding") / "home"
+    registry = Registry.from_settings(Settings(home=home))
+    register_pretrained(registry, "embedding", name="minilm", alias="production")
+    train_tiny(registry, alias="production")
+    registry.close()
+    return home
+
+
+@pytest.fixture(scope="session")
+def catalog_home(tmp_path_factory: pytest.TempPathFactory, netflix_sample: pd.DataFrame) -> Path:
+    """A home with a `titles` index (exact) over the Netflix sample, built once per session."""
+    home = tmp_path_factory.mktemp("catalog") / "home"
+    registry = Registry.from_settings(Settings(home=home))
+    train(
+        registry,
+        "semantic-search",
+        netflix_sample,
+        name="titles",
+        columns={"id": "show_id", "text": "description", "fields": "type,title,rating,listed_in"},
+        algorithm="exact",
+        alias="production",
+    )
+    registry.close()
+    return home
 
 
 @pytest.fixture(scope="session")

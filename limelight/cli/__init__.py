@@ -7,8 +7,18 @@ import sys
 
 from typer.exceptions import Abort, Exit, TyperException
 
-# importing the command modules registers their commands
-from limelight.cli import commands, demo, deploy, keys, models, score  # noqa: F401
+from limelight.cli import (  # noqa: F401  (importing the modules registers their commands)
+    commands,
+    demo,
+    deploy,
+    index,
+    insight,
+    keys,
+    models,
+    recommend,
+    register,
+    score,
+)
 from limelight.cli.app import app
 from limelight.errors import LimelightError
 

@@ -34,6 +34,23 @@ def train(
     name: str = typer.Option(..., "--name", "-n", help="Model name; each run adds a version"),
     text: str | None = typer.Option(None, "--text", help="Column holding the text"),
     target: str | None = typer.Option(None, "--target", help="Column holding the label"),
+    user: str | None = typer.Option(None, "--user", help="recommendation: user id column"),
+    item: str | None = typer.Option(None, "--item", help="recommendation: item id column"),
+    rating: str | None = typer.Option(
+        None, "--rating", help="recommendation: rating or weight column (optional)"
+    ),
+    time: str | None = typer.Option(
+        None, "--time", help="recommendation: timestamp column (optional)"
+    ),
+    items: Path | None = typer.Option(
+        None, "--items", help="recommendation: item catalog (id, title, genres, text…)"
+    ),
+    split: str | None = typer.Option(
+        None, "--split", help="recommendation: random (per user 75/25, default) or leave-last-out"
+    ),
+    min_rating: float | None = typer.Option(
+        None, "--min-rating", help="recommendation: only ratings >= this count (default: all)"
+    ),
     algorithm: str = typer.Option(
         "auto", "--algorithm", "-a", help="auto (try every candidate) or names, comma-separated"
     ),
@@ -43,24 +60,52 @@ def train(
         0.1, "--test-size", help="Fraction held out for the test metrics"
     ),
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version"),
+    features: str | None = typer.Option(
+        None,
+        "--features",
+        help="Tabular tasks: input columns, comma-separated (default: every column but --target)",
+    ),
+    budget: str | None = typer.Option(
+        None,
+        "--budget",
+        help="Hyperparameter search budget for the whole run: seconds (300s, 5m) or trials (50); "
+        "default: each candidate once with its defaults",
+    ),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
     from limelight.training import train as train_model
 
     reg = registry()
+    extra: dict[str, Any] = {}
+    if items is not None:
+        extra["items"] = str(items)
+    if split is not None:
+        extra["split"] = split
+    if min_rating is not None:
+        extra["rating_threshold"] = min_rating
     with RichProgress(err) as progress:
         version = train_model(
             reg,
             task,
             data,
             name=name,
-            columns={"text": text or "", "target": target or ""},
+            columns={
+                "text": text or "",
+                "target": target or "",
+                "user": user or "",
+                "item": item or "",
+                "rating": rating or "",
+                "time": time or "",
+            },
             algorithm=algorithm,
             seed=seed,
             validation_size=validation_size,
             test_size=test_size,
+            extra=extra,
             alias=alias,
             progress=progress,
+            features=[c.strip() for c in features.split(",") if c.strip()] if features else None,
+            budget=budget,
         )
     if alias is not None:
         AuditLog(reg.database_url).record(

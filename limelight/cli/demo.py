@@ -30,6 +30,7 @@ def demo(
     """Train demo models on generated sample data, promote them to production, and serve."""
     from limelight.demo.data import write_demo_data
     from limelight.training import train
+    from limelight.training.pretrained import register_pretrained
 
     paths = write_demo_data(settings().home / "demo")
     reg = registry()
@@ -50,6 +51,11 @@ def demo(
             f"{name}: version {version.version} ({version.algorithm}), test accuracy {acc:.3f}, "
             f"data {paths[key]}"
         )
+    with RichProgress(err) as progress:
+        embedding = register_pretrained(
+            reg, "embedding", name="minilm", alias="production", progress=progress
+        )
+    out.print(f"minilm: version {embedding.version} (embedding, {embedding.algorithm})")
     key = demo_key()
     print(f"demo API key (admin; shown once, stored hashed): {key}", flush=True)
     if not serve:

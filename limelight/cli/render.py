@@ -23,7 +23,17 @@ def metrics_table(metrics: dict[str, Any], title: str = "test metrics") -> Table
     table = Table(title=title, title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    first = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "roc_auc", "log_loss")
+    first = (
+        "accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "roc_auc",
+        "log_loss",
+        "rmse",
+        "mae",
+        "r2",
+    )
     keys = [k for k in first if k in metrics]
     keys += [k for k, v in metrics.items() if isinstance(v, int | float) and k not in keys]
     for key in keys:
@@ -59,15 +69,27 @@ def confusion_table(metrics: dict[str, Any]) -> Table | None:
 
 
 def leaderboard_table(rows: list[dict[str, Any]]) -> Table:
+    default = "ndcg@10" if rows and "validation_ndcg@10" in rows[0] else "f1_macro"
+    metric = next((r["metric"] for r in rows if r.get("metric")), default)
+    searched = any("trials" in r for r in rows)
+    score_col = f"validation {metric}"
     table = Table(title="leaderboard (validation)", title_justify="left")
-    for col in ("algorithm", "validation macro-F1", "fit s", "params"):
-        table.add_column(
-            col, justify="right" if col in ("validation macro-F1", "fit s") else "left"
-        )
+    columns = [
+        "algorithm",
+        score_col,
+        "fit s",
+        *(["trials", "pruned"] if searched else []),
+        "params",
+    ]
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("algorithm", "params") else "right")
     for row in rows:
-        params = ", ".join(f"{k}={v}" for k, v in row.get("params", {}).items())
-        score = row.get("validation_f1_macro", row.get("score", ""))
-        table.add_row(row["algorithm"], _fmt(score), _fmt(row.get("fit_seconds", "")), params)
+        params = ", ".join(f"{k}={_fmt(v)}" for k, v in (row.get("params") or {}).items())
+        score = row.get("validation_score", row.get("validation_f1_macro", row.get("score", "")))
+        extra = [str(row.get("trials", "")), str(row.get("pruned", ""))] if searched else []
+        table.add_row(
+            row["algorithm"], _fmt(score), _fmt(row.get("fit_seconds", "")), *extra, params
+        )
     return table
 
 
@@ -85,7 +107,9 @@ def models_table(models: list[ModelSummary]) -> Table:
 
 def versions_table(versions: list[ModelVersion]) -> Table:
     table = Table(title="versions", title_justify="left")
-    for col in ("version", "algorithm", "aliases", "accuracy", "macro-F1", "created"):
+    regression = any("rmse" in v.manifest.get("metrics", {}) for v in versions)
+    keys = ("rmse", "r2") if regression else ("accuracy", "f1_macro")
+    for col in ("version", "algorithm", "aliases", *keys, "created"):
         table.add_column(col)
     for v in versions:
         metrics = v.manifest.get("metrics", {})
@@ -93,8 +117,7 @@ def versions_table(versions: list[ModelVersion]) -> Table:
             str(v.version),
             v.algorithm,
             ", ".join(v.aliases),
-            _fmt(metrics.get("accuracy", "")),
-            _fmt(metrics.get("f1_macro", "")),
+            *(_fmt(metrics.get(k, "")) for k in keys),
             v.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     return table
@@ -121,3 +144,13 @@ def show_version(version: ModelVersion) -> None:
             out.print(table)
     if m.get("leaderboard"):
         out.print(leaderboard_table(m["leaderboard"]))
+    selection = m.get("selection", {})
+    if selection.get("budget"):
+        out.print(
+            f"search: {selection.get('search')}, budget {selection['budget']}: "
+            f"{selection.get('trials')} trials, {selection.get('pruned')} pruned"
+        )
+    if m.get("report"):
+        out.print(
+            f"report: `limelight report {version.name}/versions/{version.version} -o report.html`"
+        )

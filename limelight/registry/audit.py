@@ -1,5 +1,6 @@
 """The audit log: every admin action (keys created or revoked, aliases moved or removed, versions
-and models deleted) as one row in the registry database: who, when, what, on what."""
+and models deleted, users forgotten by a recommender) as one row in the registry database: who,
+when, what, on what."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ AuditAction = Literal[
     "model.delete",
     "endpoint.set",
     "endpoint.delete",
+    "user.forget",
 ]
 ACTIONS: tuple[str, ...] = get_args(AuditAction)
 

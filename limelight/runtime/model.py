@@ -19,8 +19,13 @@ class LoadedModel:
         self.info = version
         self.task = task
         self.predictor = predictor
-        self._adapter: TypeAdapter[Any] = TypeAdapter(task.input_model)
-        fields = task.input_model.model_fields
+        # A predictor whose schema depends on its training data (tabular columns) brings its
+        # own input model; otherwise the task's fixed one applies.
+        self.input_model: type[BaseModel] = getattr(predictor, "input_model", None) or (
+            task.input_model
+        )
+        self._adapter: TypeAdapter[Any] = TypeAdapter(self.input_model)
+        fields = self.input_model.model_fields
         self._single_field = next(iter(fields)) if len(fields) == 1 else None
 
     @property
@@ -44,8 +49,8 @@ class LoadedModel:
                 field=where or None,
             )
         if max_text_chars is not None:
-            for key, value in raw.items():
-                if isinstance(value, str) and len(value) > max_text_chars:
+            for key, value in _strings(raw):
+                if len(value) > max_text_chars:
                     raise PayloadTooLarge(
                         f"{_join(where, key)} has {len(value)} characters; the limit is "
                         f"{max_text_chars}",
@@ -57,11 +62,47 @@ class LoadedModel:
             first = exc.errors(include_url=False)[0]
             loc = ".".join(str(p) for p in first["loc"]) or None
             field = _join(where, loc) if loc else (where or None)
-            message = first["msg"]
+            message = str(first["msg"]).removeprefix("Value error, ")
             if first["type"] == "extra_forbidden":
-                allowed = ", ".join(self.task.input_model.model_fields)
-                message = f"unknown field (allowed: {allowed})"
+                message = f"unknown field (allowed: {self._allowed(first['loc'])})"
+            elif first["type"] == "missing" and len(first["loc"]) > 1:
+                message = "missing field: send every training column (null lets the model impute)"
             raise InvalidInput(f"{field}: {message}" if field else message, field=field) from exc
+
+    def _allowed(self, loc: Sequence[Any]) -> str:
+        model: Any = self.input_model
+        for part in loc[:-1]:  # walk down to the nested model that refused the field
+            info = getattr(model, "model_fields", {}).get(part)
+            annotation = getattr(info, "annotation", None)
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                break
+            model = annotation
+        names = [f.alias or n for n, f in model.model_fields.items()]
+        shown = ", ".join(names[:30]) + (", …" if len(names) > 30 else "")
+        return shown
+
+    @property
+    def can_explain(self) -> bool:
+        return callable(getattr(self.predictor, "explain_batch", None))
+
+    def explain_batch(self, inputs: Sequence[BaseModel], top_k: int = 10) -> list[dict[str, Any]]:
+        """Prediction plus signed per-feature contributions, for predictors that support it."""
+        explain = getattr(self.predictor, "explain_batch", None)
+        if not callable(explain):
+            raise InvalidInput(
+                f"{self.name} ({self.info.algorithm}) cannot explain its predictions",
+                field="ref",
+            )
+        outputs: list[dict[str, Any]] = explain(inputs, top_k=top_k)
+        if len(outputs) != len(inputs):
+            raise RuntimeError(
+                f"{self.name} returned {len(outputs)} explanations for {len(inputs)} inputs"
+            )
+        return outputs
+
+    def explain(self, items: Sequence[Any], top_k: int = 10) -> list[dict[str, Any]]:
+        """Like predict(), with explanations."""
+        return self.explain_batch(self._parse_items(items), top_k=top_k)
 
     def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]:
         outputs = self.predictor.predict_batch(inputs)
@@ -73,6 +114,9 @@ class LoadedModel:
 
     def predict(self, items: Sequence[Any]) -> list[dict[str, Any]]:
         """Convenience for Python callers: plain strings stand for the task's single field."""
+        return self.predict_batch(self._parse_items(items))
+
+    def _parse_items(self, items: Sequence[Any]) -> list[BaseModel]:
         if isinstance(items, str | bytes | Mapping):
             raise InvalidInput("predict() takes a list of inputs; wrap a single input in a list")
         parsed = []
@@ -81,7 +125,7 @@ class LoadedModel:
                 {self._single_field: item} if isinstance(item, str) and self._single_field else item
             )
             parsed.append(self.parse(raw, where=f"inputs[{i}]"))
-        return self.predict_batch(parsed)
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         m = self.manifest
@@ -107,6 +151,17 @@ def load_version(registry: Registry, version: ModelVersion) -> LoadedModel:
 
 def load(registry: Registry, ref: str | ModelRef) -> LoadedModel:
     return load_version(registry, registry.resolve(ref))
+
+
+def _strings(raw: Mapping[Any, Any]) -> list[tuple[str, str]]:
+    """String values of an instance, one level of nesting included ({"features": {...}})."""
+    out: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        if isinstance(value, str):
+            out.append((str(key), value))
+        elif isinstance(value, Mapping):
+            out.extend((f"{key}.{k}", v) for k, v in value.items() if isinstance(v, str))
+    return out
 
 
 def _join(prefix: str, key: str) -> str:

@@ -24,7 +24,19 @@ from limelight.server.deployments import Deployments
 from limelight.server.errors import install_error_handlers
 from limelight.server.metrics import Metrics, MetricsMiddleware
 from limelight.server.responses import FastJSONResponse
-from limelight.server.routes import admin, endpoints, health, keys, metrics, models
+from limelight.server.routes import (
+    admin,
+    embeddings,
+    endpoints,
+    health,
+    indexes,
+    insight,
+    keys,
+    metrics,
+    models,
+    recommend,
+    v2,
+)
 from limelight.settings import Settings
 
 log = logging.getLogger("limelight.server")
@@ -129,9 +141,14 @@ def create_app(
     install_error_handlers(app)
     install_security(app, settings)
     app.include_router(health.router)
+    app.include_router(insight.router)  # before models: /models/{ref:path} would match first
+    app.include_router(embeddings.router)
+    app.include_router(v2.router)
+    app.include_router(indexes.router)
     app.include_router(models.router)
     app.include_router(admin.router)
     app.include_router(keys.router)
+    app.include_router(recommend.router)
     app.include_router(endpoints.router)
     app.include_router(metrics.router)
     # outermost: counts every answer, 401/403/429 from the security middleware included

@@ -1,4 +1,6 @@
-"""One place that renders every error as ``{"error": {"code", "message", "field"?}}``."""
+"""One place that renders every error as ``{"error": {"code", "message", "field"?}}``.
+
+Paths under /v2 speak the KServe V2 protocol, whose errors are ``{"error": "message"}``."""
 
 from __future__ import annotations
 
@@ -26,19 +28,31 @@ _HTTP_CODES = {
 }
 
 
+def _is_v2(request: Request) -> bool:
+    path = request.url.path
+    return path == "/v2" or path.startswith("/v2/")
+
+
 def error_response(
-    status: int, code: str, message: str, field: str | None = None
+    status: int, code: str, message: str, field: str | None = None, request: Request | None = None
 ) -> FastJSONResponse:
+    if request is not None and _is_v2(request):
+        # V2 clients expect 400 for a bad request where the native API says 422
+        return FastJSONResponse({"error": message}, status_code=400 if status == 422 else status)
     body: dict[str, str] = {"code": code, "message": message}
     if field is not None:
         body["field"] = field
     return FastJSONResponse({"error": body}, status_code=status)
 
 
-async def _limelight_error(_request: Request, exc: Exception) -> FastJSONResponse:
+async def _limelight_error(request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, LimelightError)
     if exc.status_code >= 500:
         log.warning("%s: %s", exc.code, exc.message)
+    if _is_v2(request):
+        response = error_response(exc.status_code, exc.code, exc.message, request=request)
+        response.headers.update(exc.headers())
+        return response
     return FastJSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers())
 
 
@@ -50,24 +64,25 @@ async def _http_error(request: Request, exc: Exception) -> FastJSONResponse:
         message = f"no route {request.method} {request.url.path}; see /docs"
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}; see /docs"
-    response = error_response(exc.status_code, code, message)
+    response = error_response(exc.status_code, code, message, request=request)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
 
 
-async def _validation_error(_request: Request, exc: Exception) -> FastJSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> FastJSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
     field = ".".join(loc) or None
     message = f"{field}: {first['msg']}" if field else str(first["msg"])
-    return error_response(422, "invalid_input", message, field)
+    return error_response(422, "invalid_input", message, field, request=request)
 
 
-async def _unexpected(_request: Request, exc: Exception) -> FastJSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return error_response(500, "internal_error", "internal error; the server log has the details")
+    message = "internal error; the server log has the details"
+    return error_response(500, "internal_error", message, request=request)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -12,9 +12,23 @@ from limelight.tasks.base import (
     TrainOptions,
     TrainOutcome,
 )
+from limelight.tasks.embedding import Embedding
+from limelight.tasks.recommendation import Recommendation
+from limelight.tasks.semantic_search import SemanticSearch
+from limelight.tasks.tabular import TabularClassification, TabularRegression
 from limelight.tasks.text_classification import TextClassification
 
-TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (TextClassification,)}
+TASKS: dict[str, type[Task]] = {
+    cls.name: cls
+    for cls in (
+        TextClassification,
+        TabularClassification,
+        TabularRegression,
+        Recommendation,
+        Embedding,
+        SemanticSearch,
+    )
+}
 
 
 def get_task(name: str) -> Task:

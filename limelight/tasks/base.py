@@ -83,6 +83,12 @@ class Algorithm(ABC):
     def build(self, seed: int) -> Any:
         """Return a new, unfitted estimator (fit/predict_proba on the task's raw inputs)."""
 
+    @classmethod
+    def search_space(cls, trial: Any) -> dict[str, Any]:
+        """Hyperparameters to try, drawn from an Optuna ``trial`` (``trial.suggest_*``); the
+        keys are ``__init__`` keywords. An algorithm with nothing worth tuning returns {}."""
+        return {}
+
 
 @dataclass
 class TrainOptions:
@@ -95,6 +101,23 @@ class TrainOptions:
     validation_size: float = 0.1
     test_size: float = 0.1
     params: dict[str, Any] = field(default_factory=dict)
+    features: list[str] | None = None  # tabular: input columns (None: every other column)
+    budget: str | None = None  # hyperparameter search: "300s", "5m" or a trial count "50"
+    #: task-specific options (e.g. the recommendation task's item catalog and split method)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    """Test-split predictions and feature importance, for the version's HTML report."""
+
+    kind: str  # "classification" or "regression"
+    y_true: Any
+    proba: Any = None  # classification: (n, len(labels)) probabilities
+    labels: list[str] | None = None
+    y_pred: Any = None  # regression: predicted values
+    importance: list[tuple[str, float]] = field(default_factory=list)
+    importance_method: str = ""
 
 
 @dataclass
@@ -108,6 +131,8 @@ class TrainOutcome:
     data: dict[str, Any]
     write: Callable[[Path], None]
     selection: dict[str, Any] = field(default_factory=dict)
+    input_schema: dict[str, Any] | None = None  # when the schema depends on the data
+    evaluation: Evaluation | None = None
 
 
 class Predictor(Protocol):
@@ -121,13 +146,16 @@ class Task(ABC):
     description: ClassVar[str]
     roles: ClassVar[dict[str, str]]  # role -> what the column holds (for the CLI's help)
     required_roles: ClassVar[tuple[str, ...]]
+    #: roles whose columns are read as strings (ids that look numeric stay as written)
+    string_roles: ClassVar[tuple[str, ...]] = ()
     algorithms: ClassVar[dict[str, type[Algorithm]]]
     default_candidates: ClassVar[tuple[str, ...]]
     input_model: ClassVar[type[BaseModel]]
     output_model: ClassVar[type[BaseModel]]
     selection_metric: ClassVar[str]
 
-    def columns(self, options: TrainOptions) -> list[str]:
+    def columns(self, options: TrainOptions) -> list[str] | None:
+        """The columns to read (None: all of them)."""
         from limelight.errors import InvalidInput
 
         for role in self.required_roles:
@@ -162,6 +190,16 @@ class Task(ABC):
     def train(
         self, frame: pd.DataFrame, options: TrainOptions, progress: Progress
     ) -> TrainOutcome: ...
+
+    def pretrained(self, options: TrainOptions, progress: Progress) -> TrainOutcome:
+        """Package a pretrained model as a new version without training data
+        (``limelight register``). Tasks trained from data keep this default, which refuses."""
+        from limelight.errors import InvalidInput
+
+        raise InvalidInput(
+            f"{self.name} models are trained from data: use `limelight train {self.name} ...`",
+            field="task",
+        )
 
     @abstractmethod
     def load(self, folder: Path, manifest: dict[str, Any]) -> Predictor: ...

@@ -51,3 +51,15 @@ def macro_f1(y_true: np.ndarray, proba: np.ndarray, labels: list[str]) -> float:
             np.asarray(y_true).astype(str), y_pred, labels=labels, average="macro", zero_division=0
         )
     )
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+    """RMSE, MAE and R² (and the row count) of predictions on the test split."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    return {
+        "rmse": float(np.sqrt(skm.mean_squared_error(y_true, y_pred))),
+        "mae": float(skm.mean_absolute_error(y_true, y_pred)),
+        "r2": float(skm.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
+        "n": len(y_true),
+    }

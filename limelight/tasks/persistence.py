@@ -24,9 +24,21 @@ TRUSTED_BUILTINS = frozenset(
     for name in ("str", "int", "float", "bool", "tuple", "dict", "list", "NoneType")
 )
 
+# LightGBM: the booster is kept in its own text model format (see tasks/tabular/lgbm.py).
+TRUSTED_TYPES = frozenset(
+    {
+        "limelight.tasks.tabular.lgbm.LightGBMClassifier",
+        "limelight.tasks.tabular.lgbm.LightGBMRegressor",
+    }
+)
+
 
 def _trusted(type_name: str) -> bool:
-    return type_name in TRUSTED_BUILTINS or type_name.startswith(TRUSTED_PREFIXES)
+    return (
+        type_name in TRUSTED_BUILTINS
+        or type_name in TRUSTED_TYPES
+        or type_name.startswith(TRUSTED_PREFIXES)
+    )
 
 
 def dump_sklearn(estimator: Any, path: Path) -> None:

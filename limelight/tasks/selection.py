@@ -90,3 +90,16 @@ def _ordered_proba(estimator: Any, x: Any, labels: list[str]) -> np.ndarray:
     if classes == labels:
         return proba
     return proba[:, [classes.index(label) for label in labels]]
+
+
+def aligned_proba(estimator: Any, x: Any, labels: list[str]) -> np.ndarray:
+    """Probabilities in ``labels`` order; a class the estimator never saw (it was fitted on a
+    subsample) gets 0."""
+    proba = np.asarray(estimator.predict_proba(x), dtype=np.float64)
+    classes = [str(c) for c in estimator.classes_]
+    if classes == labels:
+        return proba
+    out = np.zeros((proba.shape[0], len(labels)))
+    for j, c in enumerate(classes):
+        out[:, labels.index(c)] = proba[:, j]
+    return out

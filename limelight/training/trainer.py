@@ -19,6 +19,8 @@ from limelight.data import dataset_fingerprint, read_table
 from limelight.registry import ModelVersion, Registry
 from limelight.registry.refs import validate_name
 from limelight.tasks import NullProgress, Progress, TrainOptions, get_task
+from limelight.tasks.search import Budget
+from limelight.training.report import REPORT_FILE, render_report
 
 LIBRARIES = (
     "limelight",
@@ -29,6 +31,12 @@ LIBRARIES = (
     "skops",
     "sentence-transformers",
     "torch",
+    "lightgbm",
+    "optuna",
+    "implicit",
+    "onnxruntime",
+    "tokenizers",
+    "hnswlib",
 )
 
 
@@ -54,10 +62,17 @@ def train(
     validation_size: float = 0.1,
     test_size: float = 0.1,
     params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
     alias: str | None = None,
     progress: Progress | None = None,
+    features: list[str] | None = None,
+    budget: str | None = None,
 ) -> ModelVersion:
-    """Read ``data``, train ``task_name`` candidates, register the best as a new version."""
+    """Read ``data``, train ``task_name`` candidates, register the best as a new version.
+
+    ``features`` (tabular tasks) names the input columns, default every column but the target;
+    ``budget`` ("300s", "5m" or a trial count such as "50") turns on hyperparameter search.
+    """
     progress = progress or NullProgress()
     validate_name(name)
     task = get_task(task_name)
@@ -68,11 +83,16 @@ def train(
         validation_size=validation_size,
         test_size=test_size,
         params=params or {},
+        features=features,
+        budget=budget,
+        extra=extra or {},
     )
     wanted = task.columns(options)
     task.candidates(algorithm)  # fail on an unknown algorithm before reading anything
+    Budget.parse(budget)  # and on a malformed budget
     progress.stage("reading data", total=None)
-    frame = read_table(data, wanted)
+    as_text = [options.columns[r] for r in task.string_roles if options.columns.get(r)]
+    frame = read_table(data, wanted, dtype_str=as_text)
     source = "<DataFrame>" if isinstance(data, pd.DataFrame) else str(Path(data).resolve())
     fingerprint = dataset_fingerprint(frame)
 
@@ -86,7 +106,7 @@ def train(
         "metrics": outcome.metrics,
         "leaderboard": outcome.leaderboard,
         "selection": outcome.selection,
-        "input_schema": task.input_schema(),
+        "input_schema": outcome.input_schema or task.input_schema(),
         "output_schema": task.output_schema(),
         "data": {
             **outcome.data,
@@ -99,8 +119,12 @@ def train(
         "libraries": library_versions(),
         "created_at": datetime.now(UTC).isoformat(),
     }
+    progress.stage("writing the report", total=None)
+    report = render_report(name, task.name, outcome.algorithm, manifest, outcome.evaluation)
+    manifest["report"] = REPORT_FILE
     with registry.staging() as staged:
         outcome.write(staged)
+        (staged / REPORT_FILE).write_text(report, encoding="utf-8")
         version = registry.register(name, task.name, outcome.algorithm, manifest, staged)
     if alias:
         registry.set_alias(name, alias, version.version, actor="train")

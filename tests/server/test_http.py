@@ -153,7 +153,7 @@ async def test_unknown_model_version_alias_route(client: httpx.AsyncClient) -> N
         "version_not_found",
     )
     assert_error(await client.get("/v1/models/nope"), 404, "model_not_found")
-    assert_error(await client.get("/v2/nothing"), 404, "not_found")
+    assert_error(await client.get("/v1/nothing"), 404, "not_found")  # /v2 speaks KServe V2
     assert_error(await client.delete("/healthz"), 405, "method_not_allowed")
     assert_error(
         await client.post("/v1/models/bad%20name/predict", json={"text": "a"}),

@@ -41,6 +41,7 @@ _PREDICT_BODY = {
                 "examples": {
                     "single": {"value": {"text": "What a wonderful film"}},
                     "batch": {"value": {"instances": [{"text": "Loved it"}, {"text": "Dull"}]}},
+                    "tabular": {"value": {"features": {"country": "France", "release_year": 2019}}},
                 },
             }
         },
@@ -90,8 +91,8 @@ def model_state(name: str, held: list[dict[str, Any]]) -> dict[str, Any]:
 @router.post(
     "/models/{ref:path}/predict",
     summary="Predict with a model",
-    description='Send one input (`{"text": ...}`) for one prediction, or '
-    '`{"instances": [...]}` for a batch. Any content type is read as JSON.',
+    description='Send one input (`{"text": ...}`, or `{"features": {...}}` for tabular models) '
+    'for one prediction, or `{"instances": [...]}` for a batch. Any content type is read as JSON.',
     response_model=PredictResponse,
     responses=ERROR_RESPONSES,
     openapi_extra={**_PREDICT_BODY, **requires("predict")},

@@ -14,11 +14,14 @@ from pydantic import BaseModel
 from limelight.data import clean_text_labels, stratified_split
 from limelight.errors import ModelLoadError
 from limelight.tasks import persistence
-from limelight.tasks.base import Progress, Task, TrainOptions, TrainOutcome
-from limelight.tasks.selection import select_classifier
+from limelight.tasks.base import Evaluation, Progress, Task, TrainOptions, TrainOutcome
+from limelight.tasks.search import Budget
+from limelight.tasks.selection import _ordered_proba, select_classifier
 from limelight.tasks.text_classification.algorithms import ALGORITHMS
 from limelight.tasks.text_classification.compiled import CompiledLinearText
+from limelight.tasks.text_classification.explain import explain_texts, top_weighted_tokens
 from limelight.tasks.text_classification.schemas import TextInput, TextPrediction
+from limelight.tasks.text_classification.tuning import search_text
 
 NO_REFIT = "none: the winner early-stopped on a held-out slice of train and is kept as fitted"
 
@@ -32,6 +35,7 @@ class TextClassifier:
     def __init__(self, estimator: Any, labels: list[str], *, compile: bool = True) -> None:
         self.estimator = estimator
         self.labels = labels
+        self._token_names: Any = None  # filled on the first explanation
         classes = [str(c) for c in estimator.classes_]
         self._order = None if classes == labels else [classes.index(label) for label in labels]
         self.compiled = CompiledLinearText.compile(estimator) if compile else None
@@ -53,16 +57,19 @@ class TextClassifier:
 
     def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]:
         texts = [item.text for item in inputs]  # type: ignore[attr-defined]
-        proba = self.predict_proba(texts)
+        return [self.format(row) for row in self.predict_proba(texts)]
+
+    def format(self, row: np.ndarray) -> dict[str, Any]:
         labels = self.labels
-        best = proba.argmax(axis=1)
-        return [
-            {
-                "label": labels[b],
-                "scores": {label: round(float(p), 6) for label, p in zip(labels, row, strict=True)},
-            }
-            for b, row in zip(best, proba, strict=True)
-        ]
+        return {
+            "label": labels[int(row.argmax())],
+            "scores": {label: round(float(p), 6) for label, p in zip(labels, row, strict=True)},
+        }
+
+    def explain_batch(self, inputs: Sequence[BaseModel], top_k: int = 10) -> list[dict[str, Any]]:
+        """The prediction plus the tokens that pushed it most (signed), per text."""
+        texts = [item.text for item in inputs]  # type: ignore[attr-defined]
+        return explain_texts(self, texts, top_k=top_k)
 
 
 class TextClassification(Task):
@@ -98,18 +105,33 @@ class TextClassification(Task):
 
         uses_embeddings = any(n.startswith("minilm") for n in names)
         cache = _embedding_cache() if uses_embeddings else contextlib.nullcontext()
+        budget = Budget.parse(options.budget)
         with cache:
-            progress.stage("fitting candidates", total=len(candidates))
-            selected = select_classifier(
-                candidates,
-                part(split.train),
-                part(split.validation),
-                part(split.test),
-                labels,
-                seed=options.seed,
-                progress=progress,
-                concat=lambda a, b: list(a) + list(b),
-            )
+            if budget is None:
+                progress.stage("fitting candidates", total=len(candidates))
+                selected = select_classifier(
+                    candidates,
+                    part(split.train),
+                    part(split.validation),
+                    part(split.test),
+                    labels,
+                    seed=options.seed,
+                    progress=progress,
+                    concat=lambda a, b: list(a) + list(b),
+                )
+            else:
+                selected = search_text(
+                    names,
+                    self.algorithms,
+                    options,
+                    budget,
+                    part(split.train),
+                    part(split.validation),
+                    part(split.test),
+                    labels,
+                    progress,
+                )
+            test_proba = _ordered_proba(selected.estimator, part(split.test)[0], labels)
         estimator = selected.estimator
         chosen = selected.algorithm
 
@@ -140,7 +162,21 @@ class TextClassification(Task):
                 "metric": "validation_f1_macro",
                 "refit": "train+validation" if chosen.refit else NO_REFIT,
                 "candidates": names,
+                **(
+                    {"budget": budget.describe(), "search": "optuna TPE + median pruning"}
+                    if budget
+                    else {}
+                ),
             },
+            evaluation=Evaluation(
+                "classification",
+                split.test["label"].to_numpy(dtype=str),
+                proba=test_proba,
+                labels=labels,
+                importance=top_weighted_tokens(estimator, labels),
+                importance_method="largest absolute token weights of the linear model "
+                "(positive: pushes toward the second label for two classes)",
+            ),
         )
 
     def load(self, folder: Path, manifest: dict[str, Any]) -> TextClassifier:

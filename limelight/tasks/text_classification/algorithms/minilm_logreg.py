@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -13,6 +15,10 @@ class MiniLMLogReg(Algorithm):
 
     def __init__(self, *, C: float = 2.0) -> None:
         self.C = C
+
+    @classmethod
+    def search_space(cls, trial: Any) -> dict[str, Any]:
+        return {"C": trial.suggest_float("C", 0.01, 100.0, log=True)}
 
     def build(self, seed: int) -> Pipeline:
         return Pipeline(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline
@@ -15,6 +17,13 @@ class NaiveBayes(Algorithm):
     def __init__(self, *, alpha: float = 0.3, min_df: int = 1) -> None:
         self.alpha = alpha
         self.min_df = min_df
+
+    @classmethod
+    def search_space(cls, trial: Any) -> dict[str, Any]:
+        return {
+            "alpha": trial.suggest_float("alpha", 0.01, 3.0, log=True),
+            "min_df": trial.suggest_int("min_df", 1, 3),
+        }
 
     def build(self, seed: int) -> Pipeline:
         return Pipeline(

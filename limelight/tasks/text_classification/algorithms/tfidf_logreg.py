@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -15,6 +17,14 @@ class TfidfLogReg(Algorithm):
         self.C = C
         self.min_df = min_df
         self.char_ngrams = char_ngrams
+
+    @classmethod
+    def search_space(cls, trial: Any) -> dict[str, Any]:
+        return {
+            "C": trial.suggest_float("C", 0.1, 100.0, log=True),
+            "min_df": trial.suggest_int("min_df", 1, 3),
+            "char_ngrams": trial.suggest_categorical("char_ngrams", [True, False]),
+        }
 
     def build(self, seed: int) -> Pipeline:
         return Pipeline(

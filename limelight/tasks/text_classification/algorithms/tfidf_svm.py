@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -15,6 +17,13 @@ class TfidfLinearSVM(Algorithm):
     def __init__(self, *, C: float = 0.3, min_df: int = 1) -> None:
         self.C = C
         self.min_df = min_df
+
+    @classmethod
+    def search_space(cls, trial: Any) -> dict[str, Any]:
+        return {
+            "C": trial.suggest_float("C", 0.01, 10.0, log=True),
+            "min_df": trial.suggest_int("min_df", 1, 3),
+        }
 
     def build(self, seed: int) -> Pipeline:
         svm = LinearSVC(C=self.C, random_state=seed)

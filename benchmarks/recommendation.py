@@ -1,0 +1,335 @@
+"""Recommendation on MovieLens-100K: every algorithm, auto mode, cold start, latency.
+
+    .venv/bin/python benchmarks/recommendation.py [--data ../shared/data] [--skip-auto]
+
+Protocol (Microsoft Recommenders' MovieLens benchmark): per-user stratified random 75/25 split
+with seed 42, every rating is an interaction, top-10 with each user's training items removed.
+Writes benchmarks/results/recommendation.json and recommendation.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from limelight.data.datasets import movielens_items, movielens_ratings
+from limelight.settings import Settings
+from limelight.tasks import NullProgress, TrainOptions
+from limelight.tasks.recommendation import Recommendation, store
+from limelight.tasks.recommendation.algorithms import ALGORITHMS
+from limelight.tasks.recommendation.catalog import embed_texts, read_catalog
+from limelight.tasks.recommendation.evaluation import ranking_metrics, top_k
+from limelight.tasks.recommendation.interactions import clean_interactions
+from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
+from limelight.tasks.recommendation.split import per_user_split
+from limelight.tasks.recommendation.task import matrix
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
+# Microsoft Recommenders, MovieLens-100K, same protocol (their published table), nDCG@10.
+REFERENCE = {"BiVAE": 0.475, "BPR (cornac)": 0.442, "LightGCN": 0.420, "NCF": 0.396, "SAR": 0.382}
+
+
+def prepared(root: Path) -> dict[str, Any]:
+    ratings = movielens_ratings(root)
+    catalog = read_catalog(movielens_items(root), "item_id")
+    clean, _ = clean_interactions(ratings, COLUMNS)
+    users = sorted(clean["user"].unique(), key=int)
+    items = list(dict.fromkeys(clean["item"].tolist()))
+    items += [i for i in catalog.ids if i not in set(items)]
+    catalog = catalog.aligned(items)
+    started = time.perf_counter()
+    embeddings = embed_texts(catalog.texts)
+    embed_seconds = time.perf_counter() - started
+    return {
+        "ratings": ratings,
+        "clean": clean,
+        "users": {u: i for i, u in enumerate(users)},
+        "items": {v: i for i, v in enumerate(items)},
+        "catalog_frame": movielens_items(root),
+        "embeddings": embeddings,
+        "embed_seconds": embed_seconds,
+    }
+
+
+def every_algorithm(data: dict[str, Any]) -> list[dict[str, Any]]:
+    train, test = per_user_split(data["clean"], 0.75, 42)
+    x_train = matrix(train, data["users"], data["items"])
+    x_test = matrix(test, data["users"], data["items"])
+    rows = []
+    for name, cls in ALGORITHMS.items():
+        algorithm = cls()
+        started = time.perf_counter()
+        scorer = algorithm.build(42).fit(x_train, data["embeddings"], 42)
+        seconds = time.perf_counter() - started
+        metrics = ranking_metrics(scorer, x_train, x_test)
+        rows.append(
+            {
+                "algorithm": name,
+                "params": algorithm.get_params(),
+                "train_seconds": round(seconds, 2),
+                **metrics,
+            }
+        )
+        print(f"{name:<11} nDCG@10 {metrics['ndcg@10']:.4f}  ({seconds:.1f} s)", flush=True)
+    rows.append(implicit_direct(x_train, x_test))
+    return rows
+
+
+def implicit_direct(x_train: sp.csr_matrix, x_test: sp.csr_matrix) -> dict[str, Any]:
+    """The alternative a user would pick first: `implicit` ALS with its defaults, called
+    directly (recommend(..., filter_already_liked_items=True))."""
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(random_state=42)
+        started = time.perf_counter()
+        model.fit(x_train, show_progress=False)
+        seconds = time.perf_counter() - started
+    users = np.flatnonzero(np.diff(x_test.indptr) > 0)
+    ids, _ = model.recommend(users, x_train[users], N=10, filter_already_liked_items=True)
+    discount = 1 / np.log2(np.arange(2, 12))
+    ndcg = []
+    for row, user in zip(ids, users, strict=True):
+        relevant = set(x_test[user].indices)
+        gains = np.array([item in relevant for item in row], dtype=float)
+        ideal = discount[: min(10, len(relevant))].sum()
+        ndcg.append((gains * discount).sum() / ideal)
+    return {
+        "algorithm": "implicit ALS, library defaults (direct)",
+        "params": {"factors": 100, "regularization": 0.01, "iterations": 15},
+        "train_seconds": round(seconds, 2),
+        "ndcg@10": round(float(np.mean(ndcg)), 6),
+    }
+
+
+def auto_mode(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    task = Recommendation()
+    options = TrainOptions(
+        columns=COLUMNS, algorithm="auto", seed=42, extra={"items": data["catalog_frame"]}
+    )
+    started = time.perf_counter()
+    outcome = task.train(data["ratings"], options, NullProgress())
+    seconds = time.perf_counter() - started
+    outcome.write(folder)
+    print(f"auto -> {outcome.algorithm} nDCG@10 {outcome.metrics['ndcg@10']:.4f} ({seconds:.1f} s)")
+    return {
+        "algorithm": outcome.algorithm,
+        "params": outcome.params,
+        "train_seconds_total": round(seconds, 2),
+        "metrics": outcome.metrics,
+        "leaderboard": outcome.leaderboard,
+        "selection": outcome.selection,
+    }
+
+
+def latency(folder: Path, algorithm: str, params: dict[str, Any]) -> dict[str, Any]:
+    recommender = store.load(folder, {"algorithm": algorithm, "params": params, "seed": 42})
+    users = [str(u) for u in range(1, 944)]
+    timings = []
+    for user in users:
+        query = RecommendInput(user_id=user, k=10)
+        started = time.perf_counter()
+        recommender.recommend(query)
+        timings.append(time.perf_counter() - started)
+    similar = []
+    for item in [str(i) for i in range(1, 301)]:
+        started = time.perf_counter()
+        recommender.similar(SimilarInput(item_id=item, k=10))
+        similar.append(time.perf_counter() - started)
+    filtered = []
+    for user in users[:300]:
+        query = RecommendInput(user_id=user, k=10, filter={"genres": ["Comedy"]})
+        started = time.perf_counter()
+        recommender.recommend(query)
+        filtered.append(time.perf_counter() - started)
+
+    def summary(values: list[float]) -> dict[str, float]:
+        ms = np.asarray(values) * 1000
+        return {
+            k: round(float(np.percentile(ms, q)), 3) for k, q in (("p50_ms", 50), ("p99_ms", 99))
+        }
+
+    started = time.perf_counter()
+    recommender.forget("196")
+    forget_seconds = time.perf_counter() - started
+    return {
+        "algorithm": algorithm,
+        "recommend_with_because": summary(timings),
+        "recommend_filtered": summary(filtered),
+        "similar": summary(similar),
+        "forget_user_seconds": round(forget_seconds, 3),
+    }
+
+
+def cold_start(data: dict[str, Any]) -> dict[str, Any]:
+    """Users and items held out of training entirely."""
+    clean = data["clean"]
+    rng = np.random.RandomState(42)
+    users = sorted(clean["user"].unique())
+    cold_users = set(rng.choice(users, size=len(users) // 5, replace=False).tolist())
+    items = sorted(clean["item"].unique())
+    cold_items = set(rng.choice(items, size=len(items) // 10, replace=False).tolist())
+    embeddings = data["embeddings"]
+    u_ix, i_ix = data["users"], data["items"]
+
+    # Cold users: train without them; each gives 5 random items as recent_items (a session)
+    # and is scored on the rest of their items.
+    warm = clean[~clean["user"].isin(cold_users)]
+    x_warm = matrix(warm, u_ix, i_ix)
+    session_rows, target_rows = [], []
+    for user in sorted(cold_users):
+        mine = clean.loc[clean["user"] == user, "item"].to_numpy()
+        order = rng.permutation(len(mine))
+        session_rows.append([i_ix[i] for i in mine[order[:5]]])
+        target_rows.append([i_ix[i] for i in mine[order[5:]]])
+    n_items = len(i_ix)
+    sessions = _rows(session_rows, n_items)
+    targets = _rows(target_rows, n_items)
+
+    # Cold items: train without any interaction on them; for each user who has some, rank the
+    # cold items alone by the user's (warm) history.
+    without = clean[~clean["item"].isin(cold_items)]
+    x_without = matrix(without, u_ix, i_ix)
+    cold_cols = np.asarray(sorted(i_ix[i] for i in cold_items))
+    truth = matrix(clean[clean["item"].isin(cold_items)], u_ix, i_ix)[:, cold_cols].tocsr()
+
+    out: dict[str, Any] = {"cold_users": len(cold_users), "cold_items": len(cold_items)}
+    for name in ("popularity", "ease", "content", "hybrid"):
+        params = {"l2": 500.0} if name == "ease" else {}
+        scorer_users = ALGORITHMS[name](**params).build(42).fit(x_warm, embeddings, 42)
+        users_metrics = ranking_metrics(_Session(scorer_users), sessions, targets)
+        scorer_items = ALGORITHMS[name](**params).build(42).fit(x_without, embeddings, 42)
+        items_ndcg = _cold_item_ndcg(scorer_items, x_without, truth, cold_cols, rng)
+        out[name] = {
+            "cold_users_ndcg@10": users_metrics["ndcg@10"],
+            "cold_users_recall@10": users_metrics["recall@10"],
+            "cold_items_ndcg@10": items_ndcg,
+        }
+        print(f"cold start {name:<10} users {users_metrics['ndcg@10']:.4f}  items {items_ndcg:.4f}")
+    return out
+
+
+class _Session:
+    """Scores session rows as users the model has never seen (fold-in)."""
+
+    def __init__(self, scorer: Any) -> None:
+        self.scorer = scorer
+
+    def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
+        return self.scorer.score(rows, np.full(len(users), -1))
+
+
+def _rows(lists: list[list[int]], n: int) -> sp.csr_matrix:
+    indptr = np.cumsum([0, *[len(r) for r in lists]])
+    indices = np.asarray([i for r in lists for i in r], dtype=np.int32)
+    return sp.csr_matrix(
+        (np.ones(len(indices), np.float32), indices, indptr), shape=(len(lists), n)
+    )
+
+
+def _cold_item_ndcg(
+    scorer: Any, history: sp.csr_matrix, truth: sp.csr_matrix, cold: np.ndarray, rng: Any
+) -> float:
+    users = np.flatnonzero((np.diff(truth.indptr) > 0) & (np.diff(history.indptr) > 0))
+    scores = scorer.score(history[users], np.full(len(users), -1))[:, cold].astype(np.float64)
+    scores += rng.uniform(0, 1e-9, size=scores.shape)  # ties (all-zero scores) broken at random
+    top = top_k(scores, 10)
+    discount = 1 / np.log2(np.arange(2, 12))
+    values = []
+    for row, user in zip(top, users, strict=True):
+        relevant = set(truth[user].indices)
+        gains = np.array([c in relevant for c in row], dtype=float)
+        values.append((gains * discount).sum() / discount[: min(10, len(relevant))].sum())
+    return round(float(np.mean(values)), 6)
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["algorithms"]
+    names = [r["algorithm"].split(",")[0] for r in rows]
+    values = [r["ndcg@10"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    bars = left.barh(names, values, color="#4c72b0")
+    if "auto" in result:
+        left.barh(
+            ["auto (" + result["auto"]["algorithm"] + ")"],
+            [result["auto"]["metrics"]["ndcg@10"]],
+            color="#dd8452",
+        )
+    for name, value in REFERENCE.items():
+        left.barh([f"{name} (MS Recommenders, published)"], [value], color="#bbbbbb")
+    left.bar_label(bars, fmt="%.3f", fontsize=8)
+    left.axvline(0.5, color="red", linestyle="--", linewidth=1)
+    left.set_xlabel("nDCG@10 (MovieLens-100K, per-user 75/25, seed 42)")
+    left.invert_yaxis()
+    cold = result["cold_start"]
+    kinds = ["popularity", "ease", "content", "hybrid"]
+    x = np.arange(len(kinds))
+    right.bar(
+        x - 0.2,
+        [cold[k]["cold_users_ndcg@10"] for k in kinds],
+        0.4,
+        label="cold users (5-item session)",
+    )
+    right.bar(
+        x + 0.2,
+        [cold[k]["cold_items_ndcg@10"] for k in kinds],
+        0.4,
+        label="cold items (ranked among cold items)",
+    )
+    right.set_xticks(x, kinds)
+    right.set_ylabel("nDCG@10")
+    right.legend(fontsize=8)
+    right.set_title("cold start")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Settings().resolved_data_dir)
+    parser.add_argument("--skip-auto", action="store_true")
+    args = parser.parse_args()
+    if args.data is None:
+        raise SystemExit("set --data or LIMELIGHT_DATA_DIR to the shared data folder")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    data = prepared(args.data)
+    result: dict[str, Any] = {
+        "dataset": "MovieLens-100K (u.data + u.item as catalog)",
+        "protocol": "per-user stratified random 75/25 split, seed 42; top-10 with training items removed",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs",
+        "catalog_embedding_seconds": round(data["embed_seconds"], 2),
+        "reference_ms_recommenders_ndcg@10": REFERENCE,
+        "algorithms": every_algorithm(data),
+        "cold_start": cold_start(data),
+    }
+    if not args.skip_auto:
+        with tempfile.TemporaryDirectory() as tmp:
+            result["auto"] = auto_mode(data, Path(tmp))
+            result["latency"] = latency(
+                Path(tmp), result["auto"]["algorithm"], result["auto"]["params"]
+            )
+            print("latency", result["latency"])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "recommendation.json").write_text(json.dumps(result, indent=2, default=str))
+    plot(result, RESULTS / "recommendation.png")
+    print(f"wrote {RESULTS / 'recommendation.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Vector indexes over catalogs: storage, exact and HNSW search, incremental updates."""

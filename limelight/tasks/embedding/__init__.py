@@ -1,0 +1,3 @@
+from limelight.tasks.embedding.task import Embedder, Embedding
+
+__all__ = ["Embedder", "Embedding"]

@@ -1,0 +1,74 @@
+"""The small interface every recommendation algorithm implements.
+
+An algorithm (``RecAlgorithm``) holds explicit hyperparameters and builds a ``Scorer``. A scorer
+is fitted on a users × items interaction matrix (and, when a catalog was given, L2-normalized item
+embeddings), then scores items for rows of interaction history. Scoring from history rather than
+from stored user ids is what lets one code path serve known users, unknown users with recent
+items, and forgotten users. Scorers persist as plain numpy arrays (no pickle).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from limelight.tasks.base import Algorithm
+
+
+class Scorer(ABC):
+    """A fitted recommendation model."""
+
+    @abstractmethod
+    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> Scorer:
+        """Learn from ``X`` (users × items, 1.0 per positive interaction)."""
+
+    @abstractmethod
+    def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
+        """Scores (len(rows) × items) for histories ``rows``; ``users`` holds each row's
+        training user index, or -1 for a user the model did not train on (folded in)."""
+
+    def affinity(self, history: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+        """How much each history item supports each target item (len(history) × len(targets)),
+        used to explain recommendations; None when the algorithm cannot say."""
+        return None
+
+    def forget(self, row: sp.csr_matrix, user: int) -> Scorer:
+        """A copy of this scorer with the contribution of one user's history removed where the
+        algorithm allows it (default: nothing learned from users can be removed)."""
+        return self
+
+    #: what ``forget`` removes, for the documentation and the API answer
+    forgets: ClassVar[str] = (
+        "the user's history (their own recommendations fall back to cold start)"
+    )
+
+    @abstractmethod
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Learned state as named numpy arrays."""
+
+    @abstractmethod
+    def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> Scorer:
+        """Set learned state from ``arrays`` (as returned by ``arrays()``); returns self."""
+
+
+class RecAlgorithm(Algorithm):
+    """A recommendation candidate: explicit hyperparameters, a search space for auto mode."""
+
+    needs_content: ClassVar[bool] = False
+    #: parameter sets tried by auto mode (each merged over the defaults)
+    grid: ClassVar[tuple[dict[str, Any], ...]] = ({},)
+
+    @abstractmethod
+    def build(self, seed: int) -> Scorer: ...
+
+
+def dense_rows(rows: sp.csr_matrix) -> np.ndarray:
+    return np.asarray(rows.toarray(), dtype=np.float32)
+
+
+def cosine_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)

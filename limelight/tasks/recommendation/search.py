@@ -1,0 +1,108 @@
+"""Auto mode: every candidate and its hyperparameter search space, scored by nDCG@10 on a
+validation split taken from the training part only."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from limelight.errors import InvalidInput
+from limelight.tasks.base import Progress
+from limelight.tasks.recommendation.algorithms import ALGORITHMS
+from limelight.tasks.recommendation.evaluation import ranking_metrics
+
+SELECTION_METRIC = "ndcg@10"
+
+
+@dataclass
+class Choice:
+    name: str
+    params: dict[str, Any]
+    leaderboard: list[dict[str, Any]]
+    skipped: list[str]
+    over_budget: int
+
+
+def configurations(
+    name: str, given: dict[str, Any] | None, best: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The parameter sets to try: the user's, if given; else the algorithm's search space. The
+    hybrid takes its collaborative part's L2 from the best EASE found so far."""
+    algorithm = ALGORITHMS[name]
+    if given:
+        return [dict(given)]
+    space = [dict(p) for p in algorithm.grid]
+    if name == "hybrid" and "ease" in best:
+        for params in space:
+            params.setdefault("l2", best["ease"]["l2"])
+    return space
+
+
+def select(
+    names: list[str],
+    given: dict[str, dict[str, Any]],
+    fit: sp.csr_matrix,
+    validation: sp.csr_matrix,
+    content: np.ndarray | None,
+    *,
+    seed: int,
+    progress: Progress,
+    budget_seconds: float,
+) -> Choice:
+    started = time.perf_counter()
+    leaderboard: list[dict[str, Any]] = []
+    best_params: dict[str, dict[str, Any]] = {}
+    best_scores: dict[str, float] = {}
+    skipped: list[str] = []
+    over_budget = 0
+    for name in names:
+        algorithm_cls = ALGORITHMS[name]
+        if algorithm_cls.needs_content and content is None:
+            skipped.append(name)
+            progress.log(f"{name}: skipped (needs an item catalog with text: --items FILE)")
+            continue
+        for params in configurations(name, given.get(name), best_params):
+            if leaderboard and time.perf_counter() - started > budget_seconds:
+                over_budget += 1
+                continue
+            try:
+                algorithm = algorithm_cls(**params)
+            except TypeError as exc:
+                raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
+            began = time.perf_counter()
+            scorer = algorithm.build(seed).fit(fit, content, seed)
+            fit_seconds = time.perf_counter() - began
+            metrics = ranking_metrics(scorer, fit, validation)
+            score = metrics[SELECTION_METRIC]
+            leaderboard.append(
+                {
+                    "algorithm": name,
+                    "params": algorithm.get_params(),
+                    "score": score,
+                    "validation_ndcg@10": score,
+                    "validation_recall@10": metrics["recall@10"],
+                    "fit_seconds": round(fit_seconds, 3),
+                }
+            )
+            progress.log(f"{name} {params}: validation nDCG@10 {score:.4f} ({fit_seconds:.1f} s)")
+            if score > best_scores.get(name, -1.0):
+                best_scores[name] = score
+                best_params[name] = algorithm.get_params()
+        progress.advance(1)
+    if not leaderboard:
+        raise InvalidInput(
+            "no candidate could be trained: the content and hybrid algorithms need an item "
+            "catalog (--items FILE)",
+            field="algorithm",
+        )
+    leaderboard.sort(key=lambda row: -row["score"])
+    winner = leaderboard[0]
+    if over_budget:
+        progress.log(
+            f"{over_budget} configuration(s) skipped: over the {budget_seconds:.0f} s budget"
+        )
+    return Choice(winner["algorithm"], dict(winner["params"]), leaderboard, skipped, over_budget)

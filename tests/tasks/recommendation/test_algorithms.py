@@ -1,0 +1,205 @@
+"""Every algorithm trains, registers, loads (numpy + JSON, checksummed) and serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from limelight.registry import Registry
+from limelight.runtime import load
+from limelight.tasks.recommendation import Recommender
+from limelight.tasks.recommendation.algorithms import ALGORITHMS
+from limelight.tasks.recommendation.recommender import UnknownItem, UnknownUser
+from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
+from limelight.training import train
+from tests.tasks.recommendation.synthetic import GENRES, catalog, interactions
+
+COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "ts"}
+COLLABORATIVE = ("popularity", "item-knn", "ease", "als", "bpr")
+
+
+def genre_of(item: str) -> str:
+    return GENRES[int(item[1:]) % len(GENRES)]
+
+
+# the tiny log needs a faster learning rate than MovieLens-sized data
+TINY_PARAMS = {"bpr": {"factors": 16, "learning_rate": 0.05, "iterations": 200}}
+
+
+def train_recs(registry: Registry, algorithm: str, name: str = "recs", **extra: Any) -> Recommender:
+    train(
+        registry,
+        "recommendation",
+        interactions(),
+        name=name,
+        columns=COLUMNS,
+        algorithm=algorithm,
+        params=TINY_PARAMS,
+        extra=extra,
+    )
+    predictor = load(registry, name).predictor
+    assert isinstance(predictor, Recommender)
+    return predictor
+
+
+@pytest.mark.parametrize("algorithm", COLLABORATIVE)
+def test_collaborative_algorithms_train_and_serve(registry: Registry, algorithm: str) -> None:
+    recs = train_recs(registry, algorithm)
+    version = registry.resolve("recs")
+    assert version.algorithm == algorithm
+    metrics = version.manifest["metrics"]
+    assert 0 <= metrics["ndcg@10"] <= 1 and metrics["users_evaluated"] > 0
+    files = set(version.manifest["artifact"]["files"])
+    assert files >= {"ids.json", "history.npz", "scorer.npz"}
+    assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
+
+    history = set(recs.history_of("u0"))
+    answer = recs.recommend(RecommendInput(user_id="u0", k=5))
+    assert answer["strategy"] == "personalized"
+    ids = [item["item_id"] for item in answer["items"]]
+    assert len(ids) == 5 and not set(ids) & history
+    if algorithm != "popularity":  # u0 likes Comedy: most of their top 5 should be comedies
+        assert sum(genre_of(i) == "Comedy" for i in ids) >= 3, ids
+    with_seen = recs.recommend(RecommendInput(user_id="u0", k=40, exclude_seen=False))
+    assert set(i["item_id"] for i in with_seen["items"]) & history
+
+
+def test_training_metrics_beat_popularity_for_ease(registry: Registry) -> None:
+    train_recs(registry, "ease")
+    metrics = registry.resolve("recs").manifest["metrics"]
+    assert metrics["ndcg@10"] > metrics["popularity_ndcg@10"]
+
+
+def test_auto_mode_keeps_a_leaderboard_and_validates_on_train_only(registry: Registry) -> None:
+    train_recs(registry, "popularity,item-knn,ease")
+    manifest = registry.resolve("recs").manifest
+    names = {row["algorithm"] for row in manifest["leaderboard"]}
+    assert names == {"popularity", "item-knn", "ease"}
+    split = manifest["data"]["split"]
+    assert split["validation"]["fit"] + split["validation"]["validation"] == split["train"]
+    assert manifest["algorithm"] == manifest["leaderboard"][0]["algorithm"]
+
+
+def test_unknown_users_get_session_or_popular(registry: Registry) -> None:
+    recs = train_recs(registry, "ease")
+    popular = recs.recommend(RecommendInput(user_id="nobody", k=3))
+    assert popular["strategy"] == "popular" and len(popular["items"]) == 3
+    assert "because" not in popular["items"][0]
+    session = recs.recommend(
+        RecommendInput(user_id="nobody", k=5, recent_items=["i1", "i5", "i9", "zzz"])
+    )
+    assert session["strategy"] == "session"
+    assert session["unknown_items"] == ["zzz"]
+    ids = [item["item_id"] for item in session["items"]]
+    assert not {"i1", "i5", "i9"} & set(ids)
+    assert sum(genre_of(i) == "Horror" for i in ids) >= 3, ids
+    assert all(set(item.get("because", [])) <= {"i1", "i5", "i9"} for item in session["items"])
+
+
+def test_forget_user_is_exact_for_ease_and_knn(registry: Registry) -> None:
+    for algorithm in ("ease", "item-knn"):
+        recs = train_recs(registry, algorithm, name=f"recs-{algorithm}")
+        before = recs.recommend(RecommendInput(user_id="u3", k=5))
+        assert before["strategy"] == "personalized"
+        result = recs.forget("u3")
+        assert result["interactions_removed"] == len(interactions().query("user_id == 'u3'"))
+        after = recs.recommend(RecommendInput(user_id="u3", k=5))
+        assert after["strategy"] == "popular"
+        assert recs.history_of("u3") == []
+        with pytest.raises(UnknownUser):
+            recs.forget("u3")
+        # the scorer now equals one fitted on the log without u3
+        state = recs._state
+        rows = sp.csr_matrix(state.history)
+        refit = ALGORITHMS[algorithm](**registry.resolve(f"recs-{algorithm}").manifest["params"])
+        fresh = refit.build(0).fit(rows, None, 0)
+        probe = rows[:5]
+        np.testing.assert_allclose(
+            state.scorer.score(probe, np.full(5, -1)),
+            fresh.score(probe, np.full(5, -1)),
+            rtol=1e-4,
+            atol=1e-5,
+        )
+
+
+def test_similar_items_and_unknown_item(registry: Registry) -> None:
+    recs = train_recs(registry, "item-knn")
+    answer = recs.similar(SimilarInput(item_id="i2", k=5))
+    assert answer["strategy"] == "collaborative"
+    ids = [item["item_id"] for item in answer["items"]]
+    assert "i2" not in ids and sum(genre_of(i) == "Drama" for i in ids) >= 3
+    with pytest.raises(UnknownItem):
+        recs.similar(SimilarInput(item_id="nope"))
+
+
+@pytest.fixture
+def catalog_file(tmp_path: Path) -> Path:
+    path = tmp_path / "items.csv"
+    catalog().to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("algorithm", ["content", "hybrid"])
+def test_content_and_hybrid_with_catalog(
+    registry: Registry, catalog_file: Path, algorithm: str
+) -> None:
+    recs = train_recs(registry, algorithm, items=str(catalog_file))
+    manifest = registry.resolve("recs").manifest
+    assert manifest["data"]["catalog"]["items"] == 84
+    assert "embeddings.npy" in manifest["artifact"]["files"]
+    answer = recs.recommend(RecommendInput(user_id="u1", k=5))
+    ids = [item["item_id"] for item in answer["items"]]
+    assert sum(genre_of(i) == "Horror" for i in ids) >= 3, ids
+    assert all(item["title"].startswith("Film ") for item in answer["items"])
+    # a cold item (no interactions) finds neighbours by content
+    cold = recs.similar(SimilarInput(item_id="i81", k=5))
+    assert cold["strategy"] == "content"
+    assert sum(genre_of(item["item_id"]) == "Horror" for item in cold["items"]) >= 4
+    # filters on catalog fields
+    comedies = recs.recommend(RecommendInput(user_id="u1", k=5, filter={"genres": ["Comedy"]}))
+    assert [genre_of(i["item_id"]) for i in comedies["items"]] == ["Comedy"] * 5
+    years = recs.recommend(
+        RecommendInput(user_id="u1", k=40, filter={"year": {"min": 1992, "max": 1993}})
+    )
+    assert years["items"] and all(int(i["item_id"][1:]) % 10 in (2, 3) for i in years["items"])
+
+
+def test_hybrid_ranks_cold_items_for_a_matching_user(
+    registry: Registry, catalog_file: Path
+) -> None:
+    recs = train_recs(registry, "hybrid", items=str(catalog_file))
+    # among cold items only (i80..i83, one per genre), a Sci-Fi user should get the Sci-Fi one
+    ranked = recs.recommend(RecommendInput(user_id="u3", k=84, exclude_seen=True))
+    cold_order = [i["item_id"] for i in ranked["items"] if int(i["item_id"][1:]) >= 80]
+    assert cold_order[0] == "i83"  # 83 % 4 == 3 -> Sci-Fi
+
+
+def test_catalog_and_split_options_are_checked(registry: Registry, tmp_path: Path) -> None:
+    from limelight.errors import DataError, InvalidInput
+
+    with pytest.raises(InvalidInput, match="catalog"):
+        train_recs(registry, "content")
+    with pytest.raises(DataError, match="split"):
+        train_recs(registry, "ease", split="sideways")
+    with pytest.raises(InvalidInput, match="unknown recommendation option"):
+        train_recs(registry, "ease", colour="blue")
+    bad = tmp_path / "items.csv"
+    pd.DataFrame({"name": ["x"]}).to_csv(bad, index=False)
+    with pytest.raises(DataError, match="item id column"):
+        train_recs(registry, "ease", items=str(bad))
+    assert registry.list_models() == []  # failed runs registered nothing
+    train_recs(registry, "ease", split="leave-last-out")
+    assert registry.resolve("recs").manifest["data"]["split"]["test"] == 60
+
+
+@pytest.mark.parametrize("algorithm", ["bpr", "als", "item-knn"])
+def test_same_seed_same_recommendations(registry: Registry, algorithm: str) -> None:
+    first = train_recs(registry, algorithm, name="first")
+    second = train_recs(registry, algorithm, name="second")
+    query = RecommendInput(user_id="u7", k=10)
+    assert first.recommend(query) == second.recommend(query)
