@@ -201,7 +201,9 @@ class SecurityMiddleware:
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 1008, "reason": exc.message[:120]})
                 return
-            response = error_response(exc.status_code, exc.code, exc.message, exc.field)
+            response = error_response(
+                exc.status_code, exc.code, exc.message, exc.field, path=scope["path"]
+            )
             if isinstance(exc, Unauthorized):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="limelight"'
             if isinstance(exc, RateLimited) and decision is not None:

@@ -28,15 +28,28 @@ _HTTP_CODES = {
 }
 
 
-def _is_v2(request: Request) -> bool:
-    path = request.url.path
+def _is_v2_path(path: str) -> bool:
     return path == "/v2" or path.startswith("/v2/")
 
 
+def _is_v2(request: Request) -> bool:
+    return _is_v2_path(request.url.path)
+
+
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, request: Request | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    request: Request | None = None,
+    *,
+    path: str | None = None,
 ) -> FastJSONResponse:
-    if request is not None and _is_v2(request):
+    """The error body for ``path`` (taken from ``request`` when given): the native shape, or
+    KServe V2's ``{"error": "message"}`` under /v2 (middleware that has no Request passes the
+    path)."""
+    path = request.url.path if request is not None else path
+    if path is not None and _is_v2_path(path):
         # V2 clients expect 400 for a bad request where the native API says 422
         return FastJSONResponse({"error": message}, status_code=400 if status == 422 else status)
     body: dict[str, str] = {"code": code, "message": message}

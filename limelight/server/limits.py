@@ -34,6 +34,7 @@ class BodyLimitMiddleware:
                     413,
                     "payload_too_large",
                     f"the request body is {int(value)} bytes; the limit is {self.max_bytes}",
+                    path=scope["path"],
                 )
                 await response(scope, receive, send)
                 return

@@ -54,7 +54,9 @@ async def live() -> FastJSONResponse:
 @router.get("/health/ready", summary="Server readiness")
 async def ready(request: Request) -> FastJSONResponse:
     state = request.app.state.limelight
-    ok = state.preloaded and not state.load_failures
+    # as /readyz: a model that failed to load is reported by its own model-ready route and
+    # does not take the server out of rotation
+    ok = state.preloaded
     if ok:
         try:
             await anyio.to_thread.run_sync(state.registry.list_models)
