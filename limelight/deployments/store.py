@@ -3,19 +3,17 @@ and the CLI see the same endpoints; each write is one transaction."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, String, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from limelight.deployments.spec import EndpointSpec, parse_endpoint, validate_endpoint_name
-from limelight.errors import NotFound, RegistryBusy
+from limelight.errors import NotFound
 from limelight.registry import Registry
-from limelight.registry.db import Base, UTCDateTime, make_engines, utcnow
+from limelight.registry.db import Base, UTCDateTime, guard_busy, make_engines, retry_busy, utcnow
 
 T = TypeVar("T")
 
@@ -121,23 +119,7 @@ class DeploymentStore:
 
         return self._retry(work)
 
-    @staticmethod
-    def _guard(work: Callable[[], T]) -> T:
-        try:
-            return work()
-        except OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise RegistryBusy(
-                    "the registry database is busy (locked by another writer); retry shortly"
-                ) from exc
-            raise
+    _guard = staticmethod(guard_busy)
 
     def _retry(self, work: Callable[[], T], attempts: int = 2) -> T:
-        for attempt in range(attempts):
-            try:
-                return self._guard(work)
-            except RegistryBusy:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.2)
-        raise AssertionError("unreachable")
+        return retry_busy(work, attempts)

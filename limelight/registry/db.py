@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +20,12 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from limelight.errors import RegistryBusy
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -126,3 +133,27 @@ def _sqlite_engine(url: str, *, immediate: bool, busy_timeout: float = 30.0) -> 
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def guard_busy(work: Callable[[], T]) -> T:
+    """Run ``work``; a locked or busy database becomes the retryable RegistryBusy (503)."""
+    try:
+        return work()
+    except OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise RegistryBusy(
+                "the registry database is busy (locked by another writer); retry shortly"
+            ) from exc
+        raise
+
+
+def retry_busy(work: Callable[[], T], attempts: int = 3) -> T:
+    """``guard_busy`` with a short, growing back-off between attempts."""
+    for attempt in range(attempts):
+        try:
+            return guard_busy(work)
+        except RegistryBusy:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from limelight.errors import Conflict, ModelNotFound, RegistryBusy, VersionNotFound
@@ -22,7 +22,9 @@ from limelight.registry.db import (
     Base,
     ModelRow,
     VersionRow,
+    guard_busy,
     make_engines,
+    retry_busy,
     utcnow,
 )
 from limelight.registry.refs import (
@@ -411,25 +413,10 @@ class Registry:
             out.setdefault(row.version, []).append(row.alias)
         return {k: tuple(v) for k, v in out.items()}
 
-    def _guard(self, work: Callable[[], T]) -> T:
-        try:
-            return work()
-        except OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise RegistryBusy(
-                    "the registry database is busy (locked by another writer); retry shortly"
-                ) from exc
-            raise
+    _guard = staticmethod(guard_busy)
 
     def _retry_busy(self, work: Callable[[], T], attempts: int = 3) -> T:
-        for attempt in range(attempts):
-            try:
-                return self._guard(work)
-            except RegistryBusy:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return retry_busy(work, attempts)
 
 
 def _version(row: VersionRow, model: ModelRow, aliases: tuple[str, ...]) -> ModelVersion:

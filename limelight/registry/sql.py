@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import OperationalError
-
-from limelight.errors import RegistryBusy
-from limelight.registry.db import Base, make_engines
+from limelight.registry.db import Base, guard_busy, make_engines
 
 T = TypeVar("T")
 
@@ -31,13 +27,4 @@ class SqlStore:
         if self._write is not self._read:
             self._write.dispose()
 
-    @staticmethod
-    def _guard(work: Callable[[], T]) -> T:
-        try:
-            return work()
-        except OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise RegistryBusy(
-                    "the registry database is busy (locked by another writer); retry shortly"
-                ) from exc
-            raise
+    _guard = staticmethod(guard_busy)
