@@ -148,6 +148,7 @@ class ModelManager:
         self._loading: dict[Key, _Loading] = {}
         self._failures: dict[Key, _Failure] = {}
         self._names: set[str] = set()
+        self._resolving: set[str] = set()  # references being re-resolved now
         self._closing: set[asyncio.Task[None]] = set()
         self._batch_overrides: dict[str, dict[str, Any]] = {}
 
@@ -163,9 +164,20 @@ class ModelManager:
         until the new one is ready."""
         now = time.monotonic()
         route = self._routes.get(ref)
-        if route is not None and now - route.checked < self.alias_ttl and route.key in self._slots:
+        # Fresh, or another request is re-resolving it right now: answer from the current
+        # version instead of queueing a registry query per request (no thundering herd when the
+        # TTL expires under load).
+        if (
+            route is not None
+            and route.key in self._slots
+            and (now - route.checked < self.alias_ttl or ref in self._resolving)
+        ):
             return self._touch(route.key, now)
-        version = await self.resolve(ref)
+        self._resolving.add(ref)
+        try:
+            version = await self.resolve(ref)
+        finally:
+            self._resolving.discard(ref)
         key = (version.name, version.version)
         now = time.monotonic()
         if key in self._slots:

@@ -19,6 +19,7 @@ other error.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,6 +129,7 @@ class Security:
     _enabled: bool = False
     _checked_at: float = -1e9
     _cache: dict[str, tuple[ApiKey, float]] = field(default_factory=dict)
+    _asking: asyncio.Future[None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Security:
@@ -140,12 +142,24 @@ class Security:
         )
 
     async def enabled(self) -> bool:
-        """Whether any key exists (once true it stays true: keys are revoked, never deleted)."""
-        now = time.monotonic()
-        if not self._enabled and now - self._checked_at >= self.cache_seconds:
-            self._enabled = await anyio.to_thread.run_sync(self.keys.any_keys)
-            self._checked_at = now
+        """Whether any key exists (once true it stays true: keys are revoked, never deleted).
+        Requests that arrive while the key store is being asked wait for that one answer rather
+        than each querying it (no herd of registry queries under load when the cache expires)."""
+        if self._enabled:
+            return True
+        if time.monotonic() - self._checked_at >= self.cache_seconds:
+            if self._asking is None:
+                self._asking = asyncio.ensure_future(self._ask())
+            asking = self._asking
+            await asyncio.shield(asking)
         return self._enabled
+
+    async def _ask(self) -> None:
+        try:
+            self._enabled = await anyio.to_thread.run_sync(self.keys.any_keys)
+            self._checked_at = time.monotonic()
+        finally:
+            self._asking = None
 
     async def identify(self, presented: str) -> ApiKey:
         digest = hash_key(presented)

@@ -7,6 +7,7 @@ addresses and phone numbers are replaced. Configure once, where the server proce
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -41,9 +42,18 @@ _SAFE_FIELDS = frozenset({"key_id", "method", "status", "duration_ms"})  # never
 
 def redact(text: str) -> str:
     """Replace API keys, bearer tokens, e-mail addresses and phone numbers."""
+    if len(text) <= 256:  # paths and messages repeat: redact each distinct one once
+        return _redact_short(text)
+    return _redact(text)
+
+
+def _redact(text: str) -> str:
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text
+
+
+_redact_short = functools.lru_cache(maxsize=4096)(_redact)
 
 
 def _redact_value(value: Any) -> Any:

@@ -4,6 +4,8 @@ with leases (in-flight requests finish on their version before it is unloaded)."
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Any
 
 import pytest
 
@@ -144,3 +146,24 @@ async def test_release_and_forget(registry: Registry) -> None:
     await manager.get("a")
     manager.forget("a")
     assert manager.loaded() == []
+
+
+async def test_an_expired_alias_is_re_resolved_once_under_concurrent_requests(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train_tiny(registry, alias="production")
+    manager = ModelManager(registry, alias_ttl=0.0)  # every request finds the alias expired
+    await manager.get("review-sentiment@production")
+    calls = 0
+    resolve = registry.resolve
+
+    def counting(ref: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        time.sleep(0.05)  # a slow registry query: the other requests arrive meanwhile
+        return resolve(ref)
+
+    monkeypatch.setattr(registry, "resolve", counting)
+    models = await asyncio.gather(*(manager.get("review-sentiment@production") for _ in range(32)))
+    assert {m.version for m in models} == {1}
+    assert calls == 1  # one query answered the herd; the others used the loaded version

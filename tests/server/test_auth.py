@@ -223,3 +223,31 @@ def test_websocket_routes_are_guarded_too(app: FastAPI) -> None:
             "/v1/test-stream/x", headers={"Authorization": f"Bearer {admin}"}
         ) as ws:
             assert ws.receive_text() == "hello"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_concurrent_requests_ask_the_key_store_once(
+    anyio_backend: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import time
+
+    from limelight.server.auth import Security
+
+    security = Security.from_settings(settings)
+    calls = 0
+
+    def slow_any_keys() -> bool:
+        nonlocal calls
+        calls += 1
+        time.sleep(0.05)
+        return False
+
+    monkeypatch.setattr(security.keys, "any_keys", slow_any_keys)
+    answers = await asyncio.gather(*(security.enabled() for _ in range(32)))
+    assert answers == [False] * 32
+    assert calls == 1
+    security.cache_seconds = 0.0  # expired: the next wave asks again, once
+    await asyncio.gather(*(security.enabled() for _ in range(8)))
+    assert calls == 2
