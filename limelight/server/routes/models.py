@@ -8,11 +8,11 @@ import anyio.to_thread
 from fastapi import APIRouter, Path, Request
 from pydantic import TypeAdapter
 
-from limelight.errors import InvalidInput, PayloadTooLarge
 from limelight.registry.refs import parse_ref
 from limelight.runtime import LoadedModel
 from limelight.server.auth import current_key, requires
 from limelight.server.body import read_json
+from limelight.server.instances import parse_instances
 from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import (
     ERROR_RESPONSES,
@@ -107,35 +107,11 @@ async def predict(request: Request, ref: str = Path(description=REF_DOC)) -> Fas
 
 async def run_predict(state: Any, model: LoadedModel, body: Any) -> dict[str, Any]:
     """One input or ``{"instances": [...]}`` through ``model``; the payload names the version."""
-    settings = state.settings
-    limit = settings.max_text_chars
-    if isinstance(body, dict) and "instances" in body:
-        instances = body["instances"]
-        if len(body) > 1:
-            extra = next(k for k in body if k != "instances")
-            raise InvalidInput(f"unknown field {extra!r} beside instances", field=extra)
-        if not isinstance(instances, list) or not instances:
-            raise InvalidInput("instances must be a non-empty list of objects", field="instances")
-        if len(instances) > settings.max_instances:
-            raise PayloadTooLarge(
-                f"{len(instances)} instances in one request; the limit is {settings.max_instances}",
-                field="instances",
-            )
-        parsed = [
-            model.parse(item, max_text_chars=limit, where=f"instances[{i}]")
-            for i, item in enumerate(instances)
-        ]
-        outputs = await state.manager.predict(model, parsed)
-        payload: dict[str, Any] = {
-            "predictions": outputs,
-            "model": model.name,
-            "version": model.version,
-        }
-    else:
-        parsed_one = model.parse(body, max_text_chars=limit)
-        outputs = await state.manager.predict(model, [parsed_one])
-        payload = {**outputs[0], "model": model.name, "version": model.version}
-    return payload
+    parsed, batch = parse_instances(body, model, state.settings)
+    outputs = await state.manager.predict(model, parsed)
+    if batch:
+        return {"predictions": outputs, "model": model.name, "version": model.version}
+    return {**outputs[0], "model": model.name, "version": model.version}
 
 
 @router.get(
