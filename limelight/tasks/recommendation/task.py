@@ -61,7 +61,9 @@ class Recommendation(Task):
     required_roles = ("user", "item")
     string_roles = ("user", "item")
     algorithms = ALGORITHMS  # type: ignore[assignment]
-    default_candidates = ("popularity", "item-knn", "ease", "als", "bpr", "content", "hybrid")
+    default_candidates = (
+        "popularity", "item-knn", "rp3beta", "ease", "als", "bpr", "content", "hybrid"
+    )  # fmt: skip
     input_model = RecommendInput
     output_model = Recommendations
     selection_metric = SELECTION_METRIC

@@ -60,7 +60,7 @@ class EASEScorer(Scorer):
 class EASE(RecAlgorithm):
     name = "ease"
     description = "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized"
-    grid = tuple({"l2": v} for v in (100.0, 250.0, 500.0, 1000.0))
+    grid = tuple({"l2": v} for v in (50.0, 150.0, 300.0, 500.0, 700.0, 1000.0, 2000.0))
 
     def __init__(self, *, l2: float = 500.0) -> None:
         self.l2 = l2
