@@ -20,7 +20,7 @@ from limelight.training import train
 from tests.tasks.recommendation.synthetic import GENRES, catalog, interactions
 
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "ts"}
-COLLABORATIVE = ("popularity", "item-knn", "ease", "als", "bpr")
+COLLABORATIVE = ("popularity", "item-knn", "rp3beta", "ease", "als", "bpr")
 
 
 def genre_of(item: str) -> str:
@@ -101,8 +101,8 @@ def test_unknown_users_get_session_or_popular(registry: Registry) -> None:
     assert all(set(item.get("because", [])) <= {"i1", "i5", "i9"} for item in session["items"])
 
 
-def test_forget_user_is_exact_for_ease_and_knn(registry: Registry) -> None:
-    for algorithm in ("ease", "item-knn"):
+def test_forget_user_is_exact_for_ease_knn_and_rp3beta(registry: Registry) -> None:
+    for algorithm in ("ease", "item-knn", "rp3beta"):
         recs = train_recs(registry, algorithm, name=f"recs-{algorithm}")
         before = recs.recommend(RecommendInput(user_id="u3", k=5))
         assert before["strategy"] == "personalized"

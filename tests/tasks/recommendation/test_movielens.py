@@ -48,6 +48,7 @@ def test_every_algorithm_on_a_movielens_slice(
         # one configuration each keeps the test short; the benchmark runs the full search
         params={
             "item-knn": {"neighbors": 100},
+            "rp3beta": {"beta": 0.5},
             "ease": {"l2": 300.0},
             "als": {"iterations": 5},
             "bpr": {"iterations": 20, "factors": 32},
@@ -57,7 +58,7 @@ def test_every_algorithm_on_a_movielens_slice(
     )
     board = version.manifest["leaderboard"]
     assert {row["algorithm"] for row in board} == {
-        "popularity", "item-knn", "ease", "als", "bpr", "content", "hybrid"
+        "popularity", "item-knn", "rp3beta", "ease", "als", "bpr", "content", "hybrid"
     }  # fmt: skip
     metrics = version.manifest["metrics"]
     assert metrics["ndcg@10"] > metrics["popularity_ndcg@10"]
@@ -80,3 +81,56 @@ def test_every_algorithm_on_a_movielens_slice(
     per_call = (time.perf_counter() - started) / 100
     assert per_call < 0.05  # generous bound for a shared CI machine; the benchmark reports ms
     assert np.isfinite(per_call)
+
+
+def test_rp3beta_on_a_movielens_slice_serves_forgets_and_round_trips(
+    registry: Registry, slice_files: tuple[Path, Path]
+) -> None:
+    import scipy.sparse as sp
+
+    from limelight.tasks.recommendation.algorithms import ALGORITHMS
+
+    ratings, items = slice_files
+    version = train(
+        registry,
+        "recommendation",
+        ratings,
+        name="ml-rp3",
+        columns=COLUMNS,
+        algorithm="rp3beta",
+        extra={"items": str(items)},
+    )
+    metrics = version.manifest["metrics"]
+    assert metrics["ndcg@10"] > metrics["popularity_ndcg@10"]
+    grid = ALGORITHMS["rp3beta"].grid  # one algorithm named: its search space is still tried
+    assert {k: version.manifest["params"][k] for k in ("alpha", "beta")} in grid
+    assert len(version.manifest["leaderboard"]) == len(grid)
+    recs = load(registry, "ml-rp3").predictor
+    assert isinstance(recs, Recommender)
+    seen = set(recs.history_of("7"))
+    answer = recs.recommend(RecommendInput(user_id="7", k=10))
+    ids = [i["item_id"] for i in answer["items"]]
+    assert answer["strategy"] == "personalized" and len(ids) == 10 and not set(ids) & seen
+    assert all(set(i.get("because", [])) <= seen for i in answer["items"])
+    assert recs.similar(SimilarInput(item_id="50", k=5))["strategy"] == "collaborative"
+
+    # round trip: the stored arrays give the same scores as the scorer they came from
+    state = recs._state
+    restored = ALGORITHMS["rp3beta"](**version.manifest["params"]).build(0)
+    restored.restore(state.scorer.arrays(), None)
+    probe = sp.csr_matrix(state.history[:20])
+    np.testing.assert_allclose(
+        restored.score(probe, np.arange(20)), state.scorer.score(probe, np.arange(20)), rtol=1e-6
+    )
+    # forget-user is exact: equal to a fit on the log without the user
+    recs.forget("7")
+    assert recs.recommend(RecommendInput(user_id="7", k=5))["strategy"] == "popular"
+    state = recs._state
+    fresh = ALGORITHMS["rp3beta"](**version.manifest["params"]).build(0)
+    fresh.fit(sp.csr_matrix(state.history), None, 0)
+    np.testing.assert_allclose(
+        state.scorer.score(probe, np.full(20, -1)),
+        fresh.score(probe, np.full(20, -1)),
+        rtol=1e-4,
+        atol=1e-6,
+    )

@@ -19,7 +19,9 @@ def walk_weights(
     user-degree-weighted co-occurrence and d_i counts item i's interactions; zero diagonal, and
     the ``neighbors`` largest weights of each source item i (rows) kept."""
     d = np.maximum(degrees.astype(np.float64), 1.0)
-    w = cooc / d[:, None] ** alpha / d[None, :] ** beta
+    # rounded so that equal weights (frequent on sparse data) stay equal whatever the order of
+    # the sums that built ``cooc``: forget-user then keeps exactly the neighbours a refit keeps
+    w = np.round(cooc / d[:, None] ** alpha / d[None, :] ** beta, 12)
     np.fill_diagonal(w, 0)
     if neighbors < w.shape[1]:
         drop = np.argpartition(-w, neighbors, axis=1)[:, neighbors:]
