@@ -45,9 +45,7 @@ class BiGRU(NeuralAlgorithm):
         self.max_len = max_len
 
     def build(self, seed: int) -> Any:
-        from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
         from limelight.tasks.text_classification.neural.networks import BiGRU as Network
-        from limelight.tasks.text_classification.neural.training import TrainConfig
 
         def network(tokenizer: Any, classes: int) -> Network:
             return Network(
@@ -60,20 +58,4 @@ class BiGRU(NeuralAlgorithm):
                 init=initial_embeddings(self.embeddings),
             )
 
-        config = TrainConfig(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            patience=self.patience,
-            max_seconds=self.max_seconds,
-            max_len=self.max_len,
-            seed=seed,
-            label=self.name,
-        )
-        return NeuralTextClassifier(
-            architecture=self.name,
-            params=self.get_params(),
-            make_tokenizer=make_tokenizer(self.embeddings),
-            make_network=network,
-            config=config,
-        )
+        return self.classifier(seed, network, make_tokenizer(self.embeddings))

@@ -37,31 +37,17 @@ class MiniLMFineTune(NeuralAlgorithm):
 
     def build(self, seed: int) -> Any:
         from limelight.tasks.text_classification.neural import minilm
-        from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
         from limelight.tasks.text_classification.neural.networks import MiniLMClassifier
         from limelight.tasks.text_classification.neural.tokens import WordPiece
-        from limelight.tasks.text_classification.neural.training import TrainConfig
 
         def network(tokenizer: Any, classes: int) -> MiniLMClassifier:
             return MiniLMClassifier(minilm.transformer(), classes, dropout=self.dropout)
 
-        config = TrainConfig(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
+        return self.classifier(
+            seed,
+            network,
+            lambda texts: WordPiece.minilm(),
             weight_decay=self.weight_decay,
             schedule="linear",
             warmup=self.warmup,
-            patience=self.patience,
-            max_seconds=self.max_seconds,
-            max_len=self.max_len,
-            seed=seed,
-            label=self.name,
-        )
-        return NeuralTextClassifier(
-            architecture=self.name,
-            params=self.get_params(),
-            make_tokenizer=lambda texts: WordPiece.minilm(),
-            make_network=network,
-            config=config,
         )

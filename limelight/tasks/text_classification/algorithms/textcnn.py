@@ -45,9 +45,7 @@ class TextCNN(NeuralAlgorithm):
         self.max_len = max_len
 
     def build(self, seed: int) -> Any:
-        from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
         from limelight.tasks.text_classification.neural.networks import TextCNN as Network
-        from limelight.tasks.text_classification.neural.training import TrainConfig
 
         def network(tokenizer: Any, classes: int) -> Network:
             return Network(
@@ -60,21 +58,6 @@ class TextCNN(NeuralAlgorithm):
                 init=initial_embeddings(self.embeddings),
             )
 
-        config = TrainConfig(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            patience=self.patience,
-            max_seconds=self.max_seconds,
-            max_len=self.max_len,
-            min_len=max(self.kernel_sizes),
-            seed=seed,
-            label=self.name,
-        )
-        return NeuralTextClassifier(
-            architecture=self.name,
-            params=self.get_params(),
-            make_tokenizer=make_tokenizer(self.embeddings),
-            make_network=network,
-            config=config,
+        return self.classifier(
+            seed, network, make_tokenizer(self.embeddings), min_len=max(self.kernel_sizes)
         )

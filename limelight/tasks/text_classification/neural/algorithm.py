@@ -3,7 +3,7 @@ on train + validation (it already early-stopped on a held-out slice), and saves 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +26,37 @@ class NeuralAlgorithm(Algorithm):
         from limelight.tasks.text_classification.neural.serving import OnnxTextClassifier
 
         return OnnxTextClassifier(folder)
+
+    def classifier(
+        self,
+        seed: int,
+        make_network: Callable[[Any, int], Any],
+        make_tokenizer: Callable[[Sequence[str]], Tokenizer],
+        **config: Any,
+    ) -> Any:
+        """The estimator: ``make_network(tokenizer, classes)`` trained with this algorithm's
+        training hyperparameters (each subclass declares epochs, batch_size, lr, patience,
+        max_seconds and max_len) plus ``config`` (other TrainConfig fields)."""
+        from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
+        from limelight.tasks.text_classification.neural.training import TrainConfig
+
+        params = self.get_params()
+        training = TrainConfig(
+            **{k: params[k] for k in _TRAINING},
+            **config,
+            seed=seed,
+            label=self.name,
+        )
+        return NeuralTextClassifier(
+            architecture=self.name,
+            params=params,
+            make_tokenizer=make_tokenizer,
+            make_network=make_network,
+            config=training,
+        )
+
+
+_TRAINING = ("epochs", "batch_size", "lr", "patience", "max_seconds", "max_len")
 
 
 def check_embeddings(value: str) -> str:
