@@ -104,18 +104,23 @@ def decode_inputs(sig: Signature, body: Any) -> list[dict[str, Any]]:
         if not isinstance(tensor, dict):
             raise InvalidInput(f"{where} must be an object", field=where)
         name = tensor.get("name")
-        if name not in expected:
+        if not isinstance(name, str) or name not in expected:
             raise InvalidInput(
                 f"{where}: unknown input {name!r}; this model takes {', '.join(expected)}",
                 field=where,
             )
+        if name in columns:
+            raise InvalidInput(f"input {name!r} is sent twice", field=where)
         spec = expected[name]
         datatype = tensor.get("datatype")
-        if datatype not in _ACCEPTED[spec.datatype]:
+        if not isinstance(datatype, str) or datatype not in _ACCEPTED[spec.datatype]:
             raise InvalidInput(
                 f"input {name!r} must be {spec.datatype}, not {datatype!r}", field=name
             )
-        if "binary_data_size" in (tensor.get("parameters") or {}):
+        parameters = tensor.get("parameters")
+        if parameters is not None and not isinstance(parameters, dict):
+            raise InvalidInput(f"input {name!r}: parameters must be an object", field=name)
+        if "binary_data_size" in (parameters or {}):
             raise InvalidInput(
                 f"input {name!r} uses binary tensor data; send JSON data (binary_data=False)",
                 field=name,
@@ -124,7 +129,7 @@ def decode_inputs(sig: Signature, body: Any) -> list[dict[str, Any]]:
         if (
             not isinstance(shape, list)
             or not shape
-            or not all(isinstance(d, int) and d >= 0 for d in shape)
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
             or len(shape) > 2
             or (len(shape) == 2 and shape[1] != 1)
         ):
@@ -166,7 +171,7 @@ def requested_outputs(sig: Signature, body: dict[str, Any]) -> list[Tensor]:
     chosen = []
     for item in wanted:
         name = item.get("name") if isinstance(item, dict) else None
-        if name not in by_name:
+        if not isinstance(name, str) or name not in by_name:
             raise InvalidInput(
                 f"unknown output {name!r}; this model has {', '.join(by_name)}", field="outputs"
             )
