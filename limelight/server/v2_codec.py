@@ -3,9 +3,12 @@
 A model's tensors come from the input and output JSON schemas in its manifest, so every task
 with flat inputs gets V2 for free: a ``string`` field is a BYTES tensor, ``integer`` INT64,
 ``number`` FP32, ``boolean`` BOOL, each of shape ``[batch]`` (``[batch, 1]`` is accepted too).
-On the way out a label is BYTES ``[batch]``, a label -> score map is FP32 ``[batch, labels]``
-(``scores`` is sent as ``probabilities``, labels in manifest order, listed in the metadata) and
-a vector is FP32 ``[batch, dimension]``.
+A field that is an object of scalars (the tabular tasks' ``{"features": {...}}``) is one tensor
+per column, named after the column; a column of several types (``string`` or ``integer`` for a
+category) is declared with the first and accepts the others. On the way out a label is BYTES
+``[batch]``, a label -> score map is FP32 ``[batch, labels]`` (``scores`` is sent as
+``probabilities``, labels in manifest order, listed in the metadata) and a vector is FP32
+``[batch, dimension]``.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from limelight.errors import InvalidInput
 
 _IN_TYPES = {"string": "BYTES", "integer": "INT64", "number": "FP32", "boolean": "BOOL"}
 _ACCEPTED = {
-    "BYTES": {"BYTES"},
-    "INT64": {"INT64", "INT32", "INT16", "INT8", "UINT8", "UINT16", "UINT32", "UINT64"},
-    "FP32": {"FP32", "FP64", "FP16", "INT64", "INT32"},
-    "BOOL": {"BOOL"},
+    "BYTES": ("BYTES",),
+    "INT64": ("INT64", "INT32", "INT16", "INT8", "UINT8", "UINT16", "UINT32", "UINT64"),
+    "FP32": ("FP32", "FP64", "FP16", "INT64", "INT32"),
+    "BOOL": ("BOOL",),
 }
 _RENAMED = {"scores": "probabilities"}
 
@@ -37,6 +40,9 @@ class Tensor:
     shape: list[int]
     source: str  # the task field it comes from or goes to
     kind: str = "scalar"  # scalar | map | vector
+    accepts: tuple[str, ...] = ()  # inputs: the datatypes a request may send
+    parent: str | None = None  # inputs: the object field holding it (tabular: "features")
+    required: bool = True  # inputs: whether a request must send it
 
     def metadata(self) -> dict[str, Any]:
         return {"name": self.name, "datatype": self.datatype, "shape": self.shape}
@@ -49,17 +55,62 @@ class Signature:
     labels: list[str]
 
 
+def _resolve(root: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with a local ``$ref`` (``#/$defs/Name``, as pydantic writes) followed."""
+    ref = spec.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return spec
+    target: Any = root
+    for part in ref[2:].split("/"):
+        target = target.get(part) if isinstance(target, dict) else None
+    return target if isinstance(target, dict) else spec
+
+
+def _scalar_types(spec: dict[str, Any]) -> list[str]:
+    """The JSON types a field may take, null left out: ``type`` (one or a list) or ``anyOf``."""
+    declared: Any = spec.get("type")
+    if declared is None and isinstance(spec.get("anyOf"), list):
+        declared = [member.get("type") for member in spec["anyOf"] if isinstance(member, dict)]
+    types = declared if isinstance(declared, list) else [declared]
+    return [str(t) for t in types if t != "null"]
+
+
+def _input_tensor(
+    model: str, name: str, spec: dict[str, Any], parent: str | None, required: bool
+) -> Tensor:
+    types = _scalar_types(spec)
+    if not types or any(t not in _IN_TYPES for t in types):
+        raise V2Unsupported(f"{model}: input {name!r} is not a scalar, so V2 cannot carry it")
+    accepts = tuple(dict.fromkeys(d for t in types for d in _ACCEPTED[_IN_TYPES[t]]))
+    datatype = _IN_TYPES[types[0]]
+    return Tensor(name, datatype, [-1], name, accepts=accepts, parent=parent, required=required)
+
+
+def _input_tensors(model: str, schema: dict[str, Any]) -> list[Tensor]:
+    tensors = []
+    required = set(schema.get("required") or ())
+    for field, raw in (schema.get("properties") or {}).items():
+        spec = _resolve(schema, raw)
+        columns = spec.get("properties") if spec.get("type") == "object" else None
+        if isinstance(columns, dict) and columns:  # {"features": {...}}: a tensor per column
+            inner = set(spec.get("required") or ())
+            tensors += [
+                _input_tensor(model, column, _resolve(schema, sub), field, column in inner)
+                for column, sub in columns.items()
+            ]
+        else:
+            tensors.append(_input_tensor(model, field, spec, None, field in required))
+    names = [t.name for t in tensors]
+    if len(set(names)) != len(names):
+        raise V2Unsupported(f"{model}: two inputs share a name, so V2 cannot tell them apart")
+    return tensors
+
+
 def signature(manifest: dict[str, Any]) -> Signature:
     """The V2 tensors of a model version, from its manifest; V2Unsupported if it has none."""
     name = manifest.get("name", "this model")
-    in_schema = manifest.get("input_schema") or {}
+    inputs = _input_tensors(name, manifest.get("input_schema") or {})
     out_schema = manifest.get("output_schema") or {}
-    inputs = []
-    for field, spec in (in_schema.get("properties") or {}).items():
-        datatype = _IN_TYPES.get(spec.get("type", ""))
-        if datatype is None:
-            raise V2Unsupported(f"{name}: input {field!r} is not a scalar, so V2 cannot carry it")
-        inputs.append(Tensor(field, datatype, [-1], field))
     labels = [str(x) for x in (manifest.get("data") or {}).get("labels") or []]
     dimension = (manifest.get("metrics") or {}).get("dimension")
     outputs = []
@@ -104,18 +155,27 @@ def decode_inputs(sig: Signature, body: Any) -> list[dict[str, Any]]:
         if not isinstance(tensor, dict):
             raise InvalidInput(f"{where} must be an object", field=where)
         name = tensor.get("name")
-        if name not in expected:
+        if not isinstance(name, str) or name not in expected:
             raise InvalidInput(
                 f"{where}: unknown input {name!r}; this model takes {', '.join(expected)}",
                 field=where,
             )
+        if name in columns:
+            raise InvalidInput(f"input {name!r} is sent twice", field=where)
         spec = expected[name]
         datatype = tensor.get("datatype")
-        if datatype not in _ACCEPTED[spec.datatype]:
+        if not isinstance(datatype, str) or datatype not in spec.accepts:
+            also = [d for d in spec.accepts if d != spec.datatype]
             raise InvalidInput(
-                f"input {name!r} must be {spec.datatype}, not {datatype!r}", field=name
+                f"input {name!r} must be {spec.datatype}"
+                + (f" (or {', '.join(also)})" if also else "")
+                + f", not {datatype!r}",
+                field=name,
             )
-        if "binary_data_size" in (tensor.get("parameters") or {}):
+        parameters = tensor.get("parameters")
+        if parameters is not None and not isinstance(parameters, dict):
+            raise InvalidInput(f"input {name!r}: parameters must be an object", field=name)
+        if "binary_data_size" in (parameters or {}):
             raise InvalidInput(
                 f"input {name!r} uses binary tensor data; send JSON data (binary_data=False)",
                 field=name,
@@ -124,7 +184,7 @@ def decode_inputs(sig: Signature, body: Any) -> list[dict[str, Any]]:
         if (
             not isinstance(shape, list)
             or not shape
-            or not all(isinstance(d, int) and d >= 0 for d in shape)
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
             or len(shape) > 2
             or (len(shape) == 2 and shape[1] != 1)
         ):
@@ -142,12 +202,17 @@ def decode_inputs(sig: Signature, body: Any) -> list[dict[str, Any]]:
             raise InvalidInput("every input must have the same batch size", field=name)
         rows = shape[0]
         columns[name] = [_cast(v, spec.datatype) for v in data]
-    missing = [n for n in expected if n not in columns]
+    missing = [t.name for t in sig.inputs if t.required and t.name not in columns]
     if missing:
         raise InvalidInput(f"missing input {missing[0]!r}", field=missing[0])
     if not rows:
         raise InvalidInput("the batch is empty", field="inputs")
-    return [{name: values[r] for name, values in columns.items()} for r in range(rows)]
+    instances: list[dict[str, Any]] = [{} for _ in range(rows)]
+    for tensor in (t for t in sig.inputs if t.name in columns):
+        for instance, value in zip(instances, columns[tensor.name], strict=True):
+            holder = instance.setdefault(tensor.parent, {}) if tensor.parent else instance
+            holder[tensor.source] = value
+    return instances
 
 
 def _cast(value: Any, datatype: str) -> Any:
@@ -166,7 +231,7 @@ def requested_outputs(sig: Signature, body: dict[str, Any]) -> list[Tensor]:
     chosen = []
     for item in wanted:
         name = item.get("name") if isinstance(item, dict) else None
-        if name not in by_name:
+        if not isinstance(name, str) or name not in by_name:
             raise InvalidInput(
                 f"unknown output {name!r}; this model has {', '.join(by_name)}", field="outputs"
             )

@@ -130,6 +130,48 @@ def test_predict_scope_globs_and_filtered_listing(
     assert [m["name"] for m in listed] == ["movie-reviews"]
 
 
+def test_predict_keys_reach_the_protocol_routes(
+    app: FastAPI, client: TestClient, registry: Registry
+) -> None:
+    """Embeddings, zero-shot, KServe V2 and search serve models, so a predict key for the model
+    may call them (they once fell back to needing admin)."""
+    import pandas as pd
+
+    from limelight.training import train
+    from limelight.training.pretrained import register_pretrained
+
+    register_pretrained(registry, "embedding", name="minilm")
+    items = pd.DataFrame({"id": ["a", "b"], "text": ["A haunted house", "A cooking contest"]})
+    train(registry, "semantic-search", items, name="titles", columns={"id": "id", "text": "text"})
+    apps = _new_key(app, "apps", "predict:minilm,predict:review-sentiment,predict:titles")
+    other = _new_key(app, "other-models", "predict:movie-*")
+    tensor = {"name": "text", "datatype": "BYTES", "shape": [1], "data": ["Loved it"]}
+    calls: list[tuple[str, str, dict[str, object] | None]] = [
+        ("POST", "/v1/embeddings", {"model": "minilm", "input": "a ghost story"}),
+        ("POST", "/v1/models/minilm/zero-shot", {"text": "a ghost", "labels": ["horror", "cake"]}),
+        ("GET", "/v2/models/review-sentiment", None),
+        ("GET", "/v2/models/review-sentiment/versions/1/ready", None),
+        ("POST", "/v2/models/review-sentiment/infer", {"inputs": [tensor]}),
+        ("POST", "/v1/indexes/titles/search", {"query": "ghosts", "k": 1}),
+    ]
+    for method, path, body in calls:
+        ok = client.request(method, path, json=body, headers={"X-API-Key": apps})
+        assert ok.status_code == 200, (path, ok.text)
+        denied = client.request(method, path, json=body, headers={"X-API-Key": other})
+        _assert_error(denied, 403, "forbidden")
+    for key in (apps, other):  # who the server is: any predict key
+        assert client.get("/v2", headers={"X-API-Key": key}).status_code == 200
+    listed = client.get("/v1/indexes", headers={"X-API-Key": apps}).json()
+    assert [i["name"] for i in listed] == ["titles"]
+    assert client.get("/v1/indexes", headers={"X-API-Key": other}).json() == []
+    changed = client.post(
+        "/v1/indexes/titles/items",
+        json={"items": [{"id": "c", "text": "x"}]},
+        headers={"X-API-Key": apps},
+    )
+    _assert_error(changed, 403, "forbidden")  # changing an index stays an admin action
+
+
 def test_http_admin_actions_are_audited(
     app: FastAPI, client: TestClient, registry: Registry
 ) -> None:

@@ -51,6 +51,13 @@ def test_v2_server_and_model_endpoints(client: TestClient) -> None:
     assert emb["outputs"][0]["shape"] == [1, 384]
 
 
+def tensor_body(**tensor: object) -> dict[str, object]:
+    """One text tensor, with some of its fields replaced."""
+    return {
+        "inputs": [{"name": "text", "datatype": "BYTES", "shape": [1], "data": ["x"], **tensor}]
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "needle"),
     [
@@ -79,6 +86,23 @@ def test_v2_server_and_model_endpoints(client: TestClient) -> None:
         ("/v2/models/minilm/infer", infer_body(["  "]), 400, "empty"),
         ("/v2/models/minilm/infer", infer_body(["x"], outputs=[{"name": "z"}]), 400, "unknown"),
         ("/v2/models/minilm/infer", "not json{", 400, "JSON"),
+        # malformed tensors are the client's fault (these were 500s): 400 naming the problem
+        ("/v2/models/minilm/infer", tensor_body(name=["text"]), 400, "unknown input"),
+        ("/v2/models/minilm/infer", tensor_body(datatype=["BYTES"]), 400, "must be BYTES"),
+        ("/v2/models/minilm/infer", tensor_body(parameters=5), 400, "parameters"),
+        ("/v2/models/minilm/infer", tensor_body(shape=[True]), 400, "shape must be"),
+        (
+            "/v2/models/minilm/infer",
+            {"inputs": [tensor_body()["inputs"][0]] * 2},  # type: ignore[index]
+            400,
+            "sent twice",
+        ),
+        (
+            "/v2/models/minilm/infer",
+            infer_body(["x"], outputs=[{"name": ["embedding"]}]),
+            400,
+            "unknown output",
+        ),
     ],
 )
 def test_v2_errors_use_the_protocol_shape(

@@ -113,6 +113,92 @@ def test_nan_and_infinity_are_refused(app_settings: Settings, literal: bytes) ->
     assert response.json()["error"]["code"] in ("malformed_json", "invalid_input")
 
 
+RECORDS = [GOOD, {"age": 61, "country": "JP", "user": "u7", "premium": False, "bio": "dull plot"}]
+
+
+def columns_as_tensors(types: dict[str, str]) -> dict[str, Any]:
+    """RECORDS as one V2 tensor per column, with the given datatypes."""
+    return {
+        "inputs": [
+            {"name": c, "datatype": d, "shape": [len(RECORDS)], "data": [r[c] for r in RECORDS]}
+            for c, d in types.items()
+        ]
+    }
+
+
+def test_v2_tensor_per_column_matches_native_predict(app_settings: Settings) -> None:
+    meta = call(app_settings, "GET", "/v2/models/clicks").json()
+    assert meta["platform"] == "limelight_tabular-classification"
+    assert meta["inputs"] == [
+        {"name": "age", "datatype": "FP32", "shape": [-1]},
+        {"name": "country", "datatype": "BYTES", "shape": [-1]},
+        {"name": "user", "datatype": "BYTES", "shape": [-1]},
+        {"name": "premium", "datatype": "BOOL", "shape": [-1]},
+        {"name": "bio", "datatype": "BYTES", "shape": [-1]},
+    ]
+    labels = meta["parameters"]["labels"]
+    types = {"age": "INT64", "country": "BYTES", "user": "BYTES", "premium": "BOOL", "bio": "BYTES"}
+    native = call(
+        app_settings,
+        "POST",
+        "/v1/models/clicks/predict",
+        json={"instances": [{"features": r} for r in RECORDS]},
+    ).json()["predictions"]
+    answer = call(app_settings, "POST", "/v2/models/clicks/infer", json=columns_as_tensors(types))
+    assert answer.status_code == 200, answer.text
+    label, proba = answer.json()["outputs"]
+    assert label["data"] == [p["label"] for p in native]
+    assert proba["shape"] == [2, len(labels)]
+    assert proba["data"] == [p["scores"][lab] for p in native for lab in labels]
+
+    value = call(app_settings, "GET", "/v2/models/watch").json()["outputs"]
+    assert value == [{"name": "value", "datatype": "FP32", "shape": [-1]}]
+    native_values = call(
+        app_settings, "POST", "/v1/models/watch/predict", json={"instances": RECORDS}
+    ).json()["predictions"]
+    got = call(app_settings, "POST", "/v2/models/watch/infer", json=columns_as_tensors(types))
+    assert got.json()["outputs"][0]["data"] == [p["value"] for p in native_values]
+
+    # a category is a string or an integer: BYTES is declared, INT64 accepted
+    as_ints = columns_as_tensors(types)
+    as_ints["inputs"][2] = {"name": "user", "datatype": "INT64", "shape": [2], "data": [1, 7]}
+    assert call(app_settings, "POST", "/v2/models/clicks/infer", json=as_ints).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("types", "needle"),
+    [
+        (
+            {
+                "age": "BYTES",
+                "country": "BYTES",
+                "user": "BYTES",
+                "premium": "BOOL",
+                "bio": "BYTES",
+            },
+            "input 'age' must be FP32",
+        ),
+        (
+            {
+                "age": "FP32",
+                "country": "BYTES",
+                "user": "BYTES",
+                "premium": "INT64",
+                "bio": "BYTES",
+            },
+            "input 'premium' must be BOOL",
+        ),
+        ({"age": "FP32", "country": "BYTES"}, "missing input 'user'"),
+    ],
+)
+def test_v2_tabular_errors_name_the_column(
+    app_settings: Settings, types: dict[str, str], needle: str
+) -> None:
+    response = call(app_settings, "POST", "/v2/models/clicks/infer", json=columns_as_tensors(types))
+    assert response.status_code == 400, response.text
+    assert needle in response.json()["error"]
+
+
 def test_explain_returns_prediction_and_signed_contributions(app_settings: Settings) -> None:
     response = call(
         app_settings, "POST", "/v1/models/watch/explain?top_k=3", json={"features": GOOD}

@@ -12,7 +12,9 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from limelight.errors import InvalidInput, PayloadTooLarge
+from limelight.registry.refs import parse_ref
 from limelight.runtime import LoadedModel
+from limelight.server.auth import authorize_model, requires
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import ERROR_RESPONSES
@@ -80,7 +82,9 @@ def _texts(value: Any, field: str, limit: int, max_items: int) -> list[str]:
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": EmbeddingsRequest.model_json_schema()}},
-        }
+        },
+        # the model is named in the body: the route checks the key's predict scope on it
+        **requires("predict:any"),
     },
 )
 async def create_embeddings(request: Request) -> FastJSONResponse:
@@ -93,6 +97,7 @@ async def create_embeddings(request: Request) -> FastJSONResponse:
             raise InvalidInput(f"{key} is required", field=key)
     if not isinstance(body["model"], str):
         raise InvalidInput("model must be a string", field="model")
+    authorize_model(request, parse_ref(body["model"]).name)
     fmt = body.get("encoding_format") or "float"
     if fmt not in ("float", "base64"):
         raise InvalidInput("encoding_format must be float or base64", field="encoding_format")
@@ -145,7 +150,8 @@ async def create_embeddings(request: Request) -> FastJSONResponse:
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": ZeroShotRequest.model_json_schema()}},
-        }
+        },
+        **requires("predict"),
     },
 )
 async def zero_shot_route(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Request
 from limelight.errors import InvalidInput, PayloadTooLarge
 from limelight.runtime import LoadedModel
 from limelight.search.updates import update_index
+from limelight.server.auth import current_key, requires
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.schemas import ERROR_RESPONSES
@@ -31,10 +32,15 @@ async def _index(request: Request, ref: str) -> LoadedModel:
     return model
 
 
-@router.get("", summary="List indexes")
+@router.get(
+    "", summary="List indexes (those the key may search)", openapi_extra=requires("predict:any")
+)
 async def list_indexes(request: Request) -> FastJSONResponse:
     registry = request.app.state.limelight.registry
     models = await anyio.to_thread.run_sync(registry.list_models)
+    key = current_key(request)
+    if key is not None:
+        models = [m for m in models if key.can_predict(m.name)]
     return FastJSONResponse(
         [
             {"name": m.name, "latest_version": m.latest_version, "aliases": m.aliases}
@@ -54,7 +60,8 @@ async def list_indexes(request: Request) -> FastJSONResponse:
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": SearchInput.model_json_schema()}},
-        }
+        },
+        **requires("predict"),
     },
 )
 async def search(
@@ -82,7 +89,10 @@ async def _update(request: Request, name: str, **change: Any) -> FastJSONRespons
 
 
 @router.post(
-    "/{name}/items", summary="Add or replace items (new version)", responses=ERROR_RESPONSES
+    "/{name}/items",
+    summary="Add or replace items (new version)",
+    responses=ERROR_RESPONSES,
+    openapi_extra=requires("admin"),
 )
 async def add_items(request: Request, name: str) -> FastJSONResponse:
     settings = request.app.state.limelight.settings
@@ -96,7 +106,10 @@ async def add_items(request: Request, name: str) -> FastJSONResponse:
 
 
 @router.post(
-    "/{name}/delete", summary="Delete items by id (new version)", responses=ERROR_RESPONSES
+    "/{name}/delete",
+    summary="Delete items by id (new version)",
+    responses=ERROR_RESPONSES,
+    openapi_extra=requires("admin"),
 )
 async def delete_items(request: Request, name: str) -> FastJSONResponse:
     settings = request.app.state.limelight.settings

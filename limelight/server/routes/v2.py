@@ -16,6 +16,7 @@ import limelight
 from limelight.errors import PayloadTooLarge
 from limelight.registry.refs import validate_name
 from limelight.runtime import LoadedModel
+from limelight.server.auth import requires
 from limelight.server.body import read_json
 from limelight.server.responses import FastJSONResponse
 from limelight.server.v2_codec import (
@@ -26,6 +27,9 @@ from limelight.server.v2_codec import (
 )
 
 router = APIRouter(prefix="/v2", tags=["kserve-v2"])
+# any predict key may ask who the server is; model routes need predict on the model named
+_ANY = requires("predict:any")
+_MODEL = requires("predict")
 
 
 def _ref(name: str, version: str | None) -> str:
@@ -39,7 +43,7 @@ def _ref(name: str, version: str | None) -> str:
     return f"{name}/versions/{int(version)}"
 
 
-@router.get("", summary="Server metadata")
+@router.get("", summary="Server metadata", openapi_extra=_ANY)
 async def server_metadata() -> FastJSONResponse:
     return FastJSONResponse(
         {"name": "limelight", "version": limelight.__version__, "extensions": []}
@@ -115,32 +119,46 @@ async def _infer(request: Request, ref: str) -> FastJSONResponse:
     return FastJSONResponse(response, headers={"X-Limelight-Model-Version": str(model.version)})
 
 
-@router.get("/models/{name}", summary="Model metadata (default version)")
+@router.get("/models/{name}", summary="Model metadata (default version)", openapi_extra=_MODEL)
 async def model_metadata(request: Request, name: str) -> FastJSONResponse:
     return await _metadata(request, _ref(name, None))
 
 
-@router.get("/models/{name}/versions/{version}", summary="Model metadata (one version)")
+@router.get(
+    "/models/{name}/versions/{version}",
+    summary="Model metadata (one version)",
+    openapi_extra=_MODEL,
+)
 async def version_metadata(request: Request, name: str, version: str) -> FastJSONResponse:
     return await _metadata(request, _ref(name, version))
 
 
-@router.get("/models/{name}/ready", summary="Model readiness (default version)")
+@router.get(
+    "/models/{name}/ready", summary="Model readiness (default version)", openapi_extra=_MODEL
+)
 async def model_ready(request: Request, name: str) -> FastJSONResponse:
     return await _ready(request, _ref(name, None))
 
 
-@router.get("/models/{name}/versions/{version}/ready", summary="Model readiness (one version)")
+@router.get(
+    "/models/{name}/versions/{version}/ready",
+    summary="Model readiness (one version)",
+    openapi_extra=_MODEL,
+)
 async def version_ready(request: Request, name: str, version: str) -> FastJSONResponse:
     return await _ready(request, _ref(name, version))
 
 
-@router.post("/models/{name}/infer", summary="Inference (default version)")
+@router.post("/models/{name}/infer", summary="Inference (default version)", openapi_extra=_MODEL)
 async def model_infer(request: Request, name: str) -> FastJSONResponse:
     return await _infer(request, _ref(name, None))
 
 
-@router.post("/models/{name}/versions/{version}/infer", summary="Inference (one version)")
+@router.post(
+    "/models/{name}/versions/{version}/infer",
+    summary="Inference (one version)",
+    openapi_extra=_MODEL,
+)
 async def version_infer(request: Request, name: str, version: str) -> FastJSONResponse:
     return await _infer(request, _ref(name, version))
 
