@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         description="Log request bodies (with e-mails, phone numbers and keys redacted).",
     )
     access_log: bool = Field(default=True, description="One JSON log line per request.")
+    fast_path: bool = Field(
+        default=True,
+        description="Answer POST /v1/models/{ref}/predict without FastAPI's router (same "
+        "checks, answers and errors; about twice the requests per second on a small model).",
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Folder for derived files (the MiniLM ONNX export); default <home>/cache.",

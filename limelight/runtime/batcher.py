@@ -56,6 +56,11 @@ class BatchSettings:
       sub-millisecond TF-IDF call; slower batches (MiniLM) run in the batcher's thread so the
       loop keeps accepting requests meanwhile, which is what lets their batches grow.
       0 always uses the thread.
+    - ``inline_gil_max_ms`` 25: the same limit for a model whose ``predict_batch`` holds the GIL
+      (pure-Python feature extraction, such as TF-IDF analysis; the model says so with
+      ``holds_gil``). Another thread gives such a model no parallelism, only hand-offs and GIL
+      switches (up to 5 ms each), so its batches run on the loop unless they are long enough to
+      delay health probes and new connections noticeably.
     """
 
     max_batch_size: int = 64
@@ -64,6 +69,7 @@ class BatchSettings:
     timeout_s: float = 30.0
     max_concurrent_batches: int = 1
     inline_max_ms: float = 1.0
+    inline_gil_max_ms: float = 25.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -73,6 +79,7 @@ class BatchSettings:
             ("timeout_s", self.timeout_s > 0, "more than 0"),
             ("max_concurrent_batches", self.max_concurrent_batches >= 1, "at least 1"),
             ("inline_max_ms", self.inline_max_ms >= 0, "0 or more"),
+            ("inline_gil_max_ms", self.inline_gil_max_ms >= 0, "0 or more"),
         )
         for name, ok, what in checks:
             if not ok:
@@ -98,8 +105,10 @@ class AdaptiveBatcher(Generic[InT, OutT]):
         *,
         name: str = "model",
         on_batch: Callable[[int], None] | None = None,
+        holds_gil: bool = False,
     ) -> None:
         self.fn = fn
+        self.holds_gil = holds_gil  # fn runs Python code most of its time (see BatchSettings)
         self.settings = settings or BatchSettings()
         self.name = name
         self.on_batch = on_batch  # told the size of every batch run (e.g. a Prometheus histogram)
@@ -271,7 +280,8 @@ class AdaptiveBatcher(Generic[InT, OutT]):
             self._slots.release()
 
     def _runs_inline(self, size: int) -> bool:
-        limit = self.settings.inline_max_ms / 1000.0
+        settings = self.settings
+        limit = (settings.inline_gil_max_ms if self.holds_gil else settings.inline_max_ms) / 1000.0
         return self._per_item is not None and self._per_item * size < limit
 
     async def close(self) -> None:

@@ -82,6 +82,12 @@ class LoadedModel:
         return shown
 
     @property
+    def holds_gil(self) -> bool:
+        """Whether ``predict_batch`` runs Python code most of its time (the predictor says so
+        with a ``holds_gil`` attribute); the batcher then runs its batches on the event loop."""
+        return bool(getattr(self.predictor, "holds_gil", False))
+
+    @property
     def can_explain(self) -> bool:
         return callable(getattr(self.predictor, "explain_batch", None))
 

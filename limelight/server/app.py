@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 import limelight
 from limelight.deployments import DeploymentStore, load_file
@@ -19,9 +20,10 @@ from limelight.registry import Registry
 from limelight.runtime import ModelManager
 from limelight.runtime.batch_config import BatchConfig
 from limelight.runtime.manager import LoadPolicy
-from limelight.server.auth import install_security
+from limelight.server.auth import app_routes, install_security
 from limelight.server.deployments import Deployments
 from limelight.server.errors import install_error_handlers
+from limelight.server.fastpath import PredictFastPath
 from limelight.server.metrics import Metrics, MetricsMiddleware
 from limelight.server.responses import FastJSONResponse
 from limelight.server.routes import (
@@ -138,8 +140,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.limelight = state
-    install_error_handlers(app)
-    install_security(app, settings)
     app.include_router(health.router)
     app.include_router(insight.router)  # before models: /models/{ref:path} would match first
     app.include_router(embeddings.router)
@@ -151,9 +151,22 @@ def create_app(
     app.include_router(recommend.router)
     app.include_router(endpoints.router)
     app.include_router(metrics.router)
+    install_error_handlers(app)
+    if settings.fast_path:  # innermost: every middleware below still wraps it
+        app.add_middleware(PredictFastPath, route=predict_route(app), state=state)
+    install_security(app, settings)
     # outermost: counts every answer, 401/403/429 from the security middleware included
     app.add_middleware(MetricsMiddleware, metrics=server_metrics, manager=manager)
     return app
+
+
+def predict_route(app: FastAPI) -> BaseRoute:
+    """The FastAPI route ``POST /v1/models/{ref:path}/predict`` (the fast path stands in for it)."""
+    for context in app_routes(app):
+        route = context.original_route
+        if getattr(route, "path", None) == "/v1/models/{ref:path}/predict":
+            return route
+    raise RuntimeError("the predict route is not registered")
 
 
 def create_app_from_env() -> FastAPI:

@@ -58,29 +58,35 @@ def error_response(
     return FastJSONResponse({"error": body}, status_code=status)
 
 
-async def _limelight_error(request: Request, exc: Exception) -> FastJSONResponse:
-    assert isinstance(exc, LimelightError)
-    if exc.status_code >= 500:
-        log.warning("%s: %s", exc.code, exc.message)
-    if _is_v2(request):
-        response = error_response(exc.status_code, exc.code, exc.message, request=request)
-        response.headers.update(exc.headers())
+def exception_response(exc: Exception, method: str, path: str) -> FastJSONResponse:
+    """The response for an exception raised while answering ``method path``: what the app's
+    exception handlers answer (they call this), for code that runs outside FastAPI's router."""
+    if isinstance(exc, LimelightError):
+        if exc.status_code >= 500:
+            log.warning("%s: %s", exc.code, exc.message)
+        if _is_v2_path(path):
+            response = error_response(exc.status_code, exc.code, exc.message, path=path)
+            response.headers.update(exc.headers())
+            return response
+        return FastJSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers())
+    if isinstance(exc, StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no route {method} {path}; see /docs"
+        elif exc.status_code == 405:
+            message = f"{method} is not allowed on {path}; see /docs"
+        response = error_response(exc.status_code, code, message, path=path)
+        if exc.headers:
+            response.headers.update(exc.headers)
         return response
-    return FastJSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers())
+    log.exception("unhandled error", exc_info=exc)
+    message = "internal error; the server log has the details"
+    return error_response(500, "internal_error", message, path=path)
 
 
-async def _http_error(request: Request, exc: Exception) -> FastJSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
-    message = str(exc.detail)
-    if exc.status_code == 404 and message == "Not Found":
-        message = f"no route {request.method} {request.url.path}; see /docs"
-    elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}; see /docs"
-    response = error_response(exc.status_code, code, message, request=request)
-    if exc.headers:
-        response.headers.update(exc.headers)
-    return response
+async def _handled(request: Request, exc: Exception) -> FastJSONResponse:
+    return exception_response(exc, request.method, request.url.path)
 
 
 async def _validation_error(request: Request, exc: Exception) -> FastJSONResponse:
@@ -92,14 +98,8 @@ async def _validation_error(request: Request, exc: Exception) -> FastJSONRespons
     return error_response(422, "invalid_input", message, field, request=request)
 
 
-async def _unexpected(request: Request, exc: Exception) -> FastJSONResponse:
-    log.exception("unhandled error", exc_info=exc)
-    message = "internal error; the server log has the details"
-    return error_response(500, "internal_error", message, request=request)
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LimelightError, _limelight_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(LimelightError, _handled)
+    app.add_exception_handler(StarletteHTTPException, _handled)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(Exception, _handled)

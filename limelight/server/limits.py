@@ -9,9 +9,9 @@ bodies use ``max_body_bytes``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 
-import anyio
 from starlette.exceptions import HTTPException
 
 from limelight.server.errors import error_response
@@ -48,7 +48,7 @@ class BodyLimitMiddleware:
                 return await receive()
             left = deadline - time.monotonic()
             try:
-                with anyio.fail_after(max(left, 0.001)):
+                async with asyncio.timeout(max(left, 0.001)):  # cheaper than anyio's scope
                     message = await receive()
             except TimeoutError:
                 raise HTTPException(

@@ -136,7 +136,11 @@ class TrainOutcome:
 
 
 class Predictor(Protocol):
-    """A loaded model's behaviour: a batch of validated inputs in, one output per input."""
+    """A loaded model's behaviour: a batch of validated inputs in, one output per input.
+
+    Optionally, ``holds_gil = True`` says ``predict_batch`` spends most of its time in Python
+    code (not in native code that releases the GIL, as ONNX Runtime and BLAS do); the server
+    then runs its batches on the event loop instead of handing them to a thread."""
 
     def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]: ...
 

@@ -214,3 +214,31 @@ def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
     assert threads[0] != main_thread and threads[0].startswith("batch-")
     assert threads[1] == main_thread
     assert threads[3] != main_thread
+
+
+def test_a_gil_bound_model_runs_inline_up_to_its_own_limit() -> None:
+    threads: list[str] = []
+
+    def fn(items: list[float]) -> list[float]:
+        threads.append(threading.current_thread().name)
+        time.sleep(sum(items))
+        return items
+
+    async def main(holds_gil: bool) -> None:
+        settings = BatchSettings(max_batch_size=4, inline_max_ms=1, inline_gil_max_ms=50)
+        batcher = AdaptiveBatcher(fn, settings, holds_gil=holds_gil)
+        await batcher.submit(0.0)  # no estimate yet: the thread
+        await batcher.submit(0.01)  # 10 ms measured: over 1 ms, under 50 ms
+        await batcher.submit(0.0)  # a GIL-bound model still runs this inline; others do not
+        await batcher.submit(0.5)  # 500 ms: the estimate passes the GIL limit too...
+        await batcher.submit(0.0)  # ...so this one goes to the thread either way
+        await batcher.close()
+
+    main_thread = threading.main_thread().name
+    asyncio.run(main(holds_gil=True))
+    assert [t == main_thread for t in threads] == [False, True, True, True, False]
+    threads.clear()
+    asyncio.run(main(holds_gil=False))
+    assert [t == main_thread for t in threads] == [False, True, False, False, False]
+    with pytest.raises(InvalidInput, match="inline_gil_max_ms"):
+        BatchSettings(inline_gil_max_ms=-1)

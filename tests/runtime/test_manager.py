@@ -167,3 +167,18 @@ async def test_an_expired_alias_is_re_resolved_once_under_concurrent_requests(
     models = await asyncio.gather(*(manager.get("review-sentiment@production") for _ in range(32)))
     assert {m.version for m in models} == {1}
     assert calls == 1  # one query answered the herd; the others used the loaded version
+
+
+async def test_a_loaded_model_is_kept_out_of_garbage_collections(registry: Registry) -> None:
+    import gc
+
+    train_tiny(registry, name="a")
+    gc.unfreeze()
+    manager = ModelManager(registry)
+    model = await manager.get("a")
+    # the model's objects are frozen: full collections skip them
+    compiled = model.predictor.compiled  # type: ignore[attr-defined]
+    assert gc.is_tracked(compiled) and gc.get_freeze_count() > 0
+    assert not any(obj is compiled for obj in gc.get_objects())
+    await manager.close()
+    gc.unfreeze()

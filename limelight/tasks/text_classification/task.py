@@ -41,6 +41,8 @@ class TextClassifier:
         self.compiled = CompiledLinearText.compile(estimator) if compile else None
         if self.compiled is not None and not self._compiled_agrees(self.compiled):
             self.compiled = None
+        # the compiled path is scikit-learn's analyzer plus a few numpy calls: Python-bound
+        self.holds_gil = self.compiled is not None
 
     def _compiled_agrees(self, compiled: CompiledLinearText) -> bool:
         vocabulary = list(compiled.blocks[0].vocabulary)
