@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -193,13 +193,20 @@ def test_settings_are_validated() -> None:
         BatchSettings(timeout_s=0)
 
 
-def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
-    threads: list[str] = []
+def sleeper(threads: list[str]) -> Callable[[list[float]], list[float]]:
+    """A model that sleeps for the sum of its inputs and records the thread it ran on."""
 
     def fn(items: list[float]) -> list[float]:
         threads.append(threading.current_thread().name)
         time.sleep(sum(items))
         return items
+
+    return fn
+
+
+def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
+    threads: list[str] = []
+    fn = sleeper(threads)
 
     async def main() -> None:
         batcher = AdaptiveBatcher(fn, BatchSettings(max_batch_size=4, inline_max_ms=5))
@@ -218,11 +225,7 @@ def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
 
 def test_a_gil_bound_model_runs_inline_up_to_its_own_limit() -> None:
     threads: list[str] = []
-
-    def fn(items: list[float]) -> list[float]:
-        threads.append(threading.current_thread().name)
-        time.sleep(sum(items))
-        return items
+    fn = sleeper(threads)
 
     async def main(holds_gil: bool) -> None:
         settings = BatchSettings(max_batch_size=4, inline_max_ms=1, inline_gil_max_ms=50)
