@@ -28,10 +28,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault(
     "LIMELIGHT_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"limelight-test-cache-{os.getuid()}")
 )
-# One MiniLM ONNX export per machine for the whole suite (and the servers it starts).
-os.environ.setdefault(
-    "LIMELIGHT_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"limelight-test-cache-{os.getuid()}")
-)
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
