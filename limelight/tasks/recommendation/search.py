@@ -100,8 +100,8 @@ def select(
         progress.advance(1)
     if not leaderboard:
         raise InvalidInput(
-            "no candidate could be trained: the content and hybrid algorithms need an item "
-            "catalog (--items FILE); time-aware ones a time for every interaction (--time COLUMN)",
+            "no candidate could be trained: content and hybrid need an item catalog (--items "
+            "FILE), time-ease needs a time for every interaction (--time COLUMN)",
             field="algorithm",
         )
     leaderboard.sort(key=lambda row: -row["score"])

@@ -80,7 +80,8 @@ class Recommendation(Task):
     string_roles = ("user", "item")
     algorithms = ALGORITHMS  # type: ignore[assignment]
     default_candidates = (
-        "popularity", "item-knn", "rp3beta", "ease", "als", "bpr", "content", "hybrid"
+        "popularity", "item-knn", "rp3beta", "ease", "time-ease", "als", "bpr", "content",
+        "hybrid",
     )  # fmt: skip
     input_model = RecommendInput
     output_model = Recommendations
