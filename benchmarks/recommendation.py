@@ -4,6 +4,7 @@
 
 Protocol (Microsoft Recommenders' MovieLens benchmark): per-user stratified random 75/25 split
 with seed 42, every rating is an interaction, top-10 with each user's training items removed.
+The ratings' timestamps are passed as the time column (used by time-ease only).
 Writes benchmarks/results/recommendation.json and recommendation.png.
 """
 
@@ -31,7 +32,7 @@ from limelight.tasks.recommendation.evaluation import ranking_metrics, top_k
 from limelight.tasks.recommendation.interactions import clean_interactions
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
 from limelight.tasks.recommendation.split import per_user_split
-from limelight.tasks.recommendation.task import matrix
+from limelight.tasks.recommendation.task import matrix, time_matrix
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
@@ -65,11 +66,12 @@ def every_algorithm(data: dict[str, Any]) -> list[dict[str, Any]]:
     train, test = per_user_split(data["clean"], 0.75, 42)
     x_train = matrix(train, data["users"], data["items"])
     x_test = matrix(test, data["users"], data["items"])
+    t_train = time_matrix(train, data["users"], data["items"])
     rows = []
     for name, cls in ALGORITHMS.items():
         algorithm = cls()
         started = time.perf_counter()
-        scorer = algorithm.build(42).fit(x_train, data["embeddings"], 42)
+        scorer = algorithm.build(42).fit(x_train, data["embeddings"], 42, times=t_train)
         seconds = time.perf_counter() - started
         metrics = ranking_metrics(scorer, x_train, x_test)
         rows.append(

@@ -53,9 +53,11 @@ def ids_as_strings(values: pd.Series) -> pd.Series:
 
 
 def parse_times(values: pd.Series, column: str) -> np.ndarray:
-    """Timestamps as float seconds: numbers are taken as Unix seconds, text is parsed as dates."""
+    """Timestamps as float seconds: numbers are taken as Unix seconds, text is parsed as dates;
+    a missing time is NaN (so a column of numbers with gaps is still read as seconds)."""
+    present = values.notna().to_numpy()
     numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().all():
+    if numeric[present].notna().all():
         return numeric.to_numpy(dtype=np.float64)
     try:
         parsed = pd.to_datetime(values, errors="raise", utc=True, format="mixed")
@@ -64,7 +66,9 @@ def parse_times(values: pd.Series, column: str) -> np.ndarray:
             f"the time column {column!r} holds values that are neither numbers nor dates: {exc}",
             field=column,
         ) from exc
-    return (parsed.astype("int64") / 1e9).to_numpy(dtype=np.float64)
+    # whatever unit pandas stores (ns or us), as float seconds; NaT becomes NaN
+    seconds = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(1, "s")
+    return np.asarray(seconds, dtype=np.float64)
 
 
 def clean_interactions(

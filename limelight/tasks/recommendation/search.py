@@ -49,6 +49,7 @@ def select(
     validation: sp.csr_matrix,
     content: np.ndarray | None,
     *,
+    times: sp.csr_matrix | None = None,
     seed: int,
     progress: Progress,
     budget_seconds: float,
@@ -65,6 +66,10 @@ def select(
             skipped.append(name)
             progress.log(f"{name}: skipped (needs an item catalog with text: --items FILE)")
             continue
+        if algorithm_cls.needs_time and times is None:
+            skipped.append(name)
+            progress.log(f"{name}: skipped (needs the time of every interaction: --time COLUMN)")
+            continue
         for params in configurations(name, given.get(name), best_params):
             if leaderboard and time.perf_counter() - started > budget_seconds:
                 over_budget += 1
@@ -74,7 +79,7 @@ def select(
             except TypeError as exc:
                 raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
             began = time.perf_counter()
-            scorer = algorithm.build(seed).fit(fit, content, seed)
+            scorer = algorithm.build(seed).fit(fit, content, seed, times=times)
             fit_seconds = time.perf_counter() - began
             metrics = ranking_metrics(scorer, fit, validation)
             score = metrics[SELECTION_METRIC]
@@ -95,8 +100,8 @@ def select(
         progress.advance(1)
     if not leaderboard:
         raise InvalidInput(
-            "no candidate could be trained: the content and hybrid algorithms need an item "
-            "catalog (--items FILE)",
+            "no candidate could be trained: content and hybrid need an item catalog (--items "
+            "FILE), time-ease needs a time for every interaction (--time COLUMN)",
             field="algorithm",
         )
     leaderboard.sort(key=lambda row: -row["score"])

@@ -49,6 +49,24 @@ def matrix(frame: pd.DataFrame, users: dict[str, int], items: dict[str, int]) ->
     return out
 
 
+def time_matrix(
+    frame: pd.DataFrame, users: dict[str, int], items: dict[str, int]
+) -> sp.csr_matrix | None:
+    """Each interaction's time (seconds) with exactly the sparsity of ``matrix(frame, ...)``
+    (the latest time of a repeated pair); None when some interaction has no time."""
+    times = frame["time"].to_numpy(dtype=np.float64)
+    if len(times) == 0 or not np.isfinite(times).all():
+        return None
+    rows = frame["user"].map(users).to_numpy(dtype=np.int64)
+    cols = frame["item"].map(items).to_numpy(dtype=np.int64)
+    key = rows * len(items) + cols
+    order = np.lexsort((times, key))
+    last = np.r_[key[order][1:] != key[order][:-1], True]
+    pick = order[last]  # one per (user, item), sorted by user then item
+    indptr = np.r_[0, np.cumsum(np.bincount(rows[pick], minlength=len(users)))]
+    return sp.csr_matrix((times[pick], cols[pick], indptr), shape=(len(users), len(items)))
+
+
 class Recommendation(Task):
     name = "recommendation"
     description = "user -> ranked items, item -> similar items, from an interaction log"
@@ -62,7 +80,8 @@ class Recommendation(Task):
     string_roles = ("user", "item")
     algorithms = ALGORITHMS  # type: ignore[assignment]
     default_candidates = (
-        "popularity", "item-knn", "rp3beta", "ease", "als", "bpr", "content", "hybrid"
+        "popularity", "item-knn", "rp3beta", "ease", "time-ease", "als", "bpr", "content",
+        "hybrid",
     )  # fmt: skip
     input_model = RecommendInput
     output_model = Recommendations
@@ -121,6 +140,7 @@ class Recommendation(Task):
             matrix(fit_part, user_ix, item_ix),
             matrix(validation_part, user_ix, item_ix),
             embeddings,
+            times=time_matrix(fit_part, user_ix, item_ix),
             seed=options.seed,
             progress=progress,
             budget_seconds=float(extra["search_budget_seconds"]),
@@ -129,8 +149,11 @@ class Recommendation(Task):
         progress.stage(f"evaluating {choice.name} on the test split")
         train_matrix = matrix(train_part, user_ix, item_ix)
         test_matrix = matrix(test_part, user_ix, item_ix)
+        train_times = time_matrix(train_part, user_ix, item_ix)
         began = time.perf_counter()
-        scorer = algorithm.build(options.seed).fit(train_matrix, embeddings, options.seed)
+        scorer = algorithm.build(options.seed).fit(
+            train_matrix, embeddings, options.seed, times=train_times
+        )
         fit_seconds = time.perf_counter() - began
         metrics = ranking_metrics(scorer, train_matrix, test_matrix)
         metrics["fit_seconds"] = round(fit_seconds, 3)
@@ -143,7 +166,9 @@ class Recommendation(Task):
         full = matrix(clean, user_ix, item_ix)
         if extra["refit_on_all"]:
             progress.stage(f"refitting {choice.name} on every interaction")
-            scorer = algorithm.build(options.seed).fit(full, embeddings, options.seed)
+            scorer = algorithm.build(options.seed).fit(
+                full, embeddings, options.seed, times=time_matrix(clean, user_ix, item_ix)
+            )
         served = full if extra["refit_on_all"] else train_matrix
 
         def write(folder: Path) -> None:

@@ -20,7 +20,7 @@ from limelight.training import train
 from tests.tasks.recommendation.synthetic import GENRES, catalog, interactions
 
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "ts"}
-COLLABORATIVE = ("popularity", "item-knn", "rp3beta", "ease", "als", "bpr")
+COLLABORATIVE = ("popularity", "item-knn", "rp3beta", "ease", "time-ease", "als", "bpr")
 
 
 def genre_of(item: str) -> str:

@@ -50,6 +50,7 @@ def test_every_algorithm_on_a_movielens_slice(
             "item-knn": {"neighbors": 100},
             "rp3beta": {"beta": 0.5},
             "ease": {"l2": 300.0},
+            "time-ease": {"tau": 60.0},
             "als": {"iterations": 5},
             "bpr": {"iterations": 20, "factors": 32},
             "hybrid": {"l2": 300.0},
@@ -58,7 +59,8 @@ def test_every_algorithm_on_a_movielens_slice(
     )
     board = version.manifest["leaderboard"]
     assert {row["algorithm"] for row in board} == {
-        "popularity", "item-knn", "rp3beta", "ease", "als", "bpr", "content", "hybrid"
+        "popularity", "item-knn", "rp3beta", "ease", "time-ease", "als", "bpr", "content",
+        "hybrid",
     }  # fmt: skip
     metrics = version.manifest["metrics"]
     assert metrics["ndcg@10"] > metrics["popularity_ndcg@10"]
@@ -133,4 +135,83 @@ def test_rp3beta_on_a_movielens_slice_serves_forgets_and_round_trips(
         fresh.score(probe, np.full(20, -1)),
         rtol=1e-4,
         atol=1e-6,
+    )
+
+
+def test_time_ease_on_a_movielens_slice_serves_round_trips_and_forgets_exactly(
+    registry: Registry, slice_files: tuple[Path, Path]
+) -> None:
+    import scipy.sparse as sp
+
+    from limelight.tasks.recommendation.algorithms import ALGORITHMS
+    from limelight.tasks.recommendation.task import matrix, time_matrix
+
+    ratings, _ = slice_files
+    version = train(
+        registry,
+        "recommendation",
+        ratings,
+        name="ml-time",
+        columns=COLUMNS,
+        algorithm="ease,time-ease",
+    )
+    board = version.manifest["leaderboard"]
+    best = {
+        name: max(r["score"] for r in board if r["algorithm"] == name)
+        for name in ("ease", "time-ease")
+    }
+    assert version.manifest["algorithm"] == max(best, key=lambda name: best[name])
+    assert (
+        version.manifest["metrics"]["ndcg@10"] > version.manifest["metrics"]["popularity_ndcg@10"]
+    )
+    timed = load(registry, "ml-time").predictor
+    assert isinstance(timed, Recommender)
+    if version.manifest["algorithm"] != "time-ease":  # serve time-ease itself below
+        version = train(
+            registry,
+            "recommendation",
+            ratings,
+            name="ml-time",
+            columns=COLUMNS,
+            algorithm="time-ease",
+        )
+        timed = load(registry, "ml-time").predictor
+        assert isinstance(timed, Recommender)
+    params = version.manifest["params"]
+    seen = set(timed.history_of("7"))
+    answer = timed.recommend(RecommendInput(user_id="7", k=10))
+    ids = [i["item_id"] for i in answer["items"]]
+    assert answer["strategy"] == "personalized" and len(ids) == 10 and not set(ids) & seen
+    assert all(set(i.get("because", [])) <= seen for i in answer["items"])
+    session = timed.recommend(RecommendInput(user_id="stranger", k=5, recent_items=["50", "181"]))
+    assert session["strategy"] == "session" and not {"50", "181"} & {
+        i["item_id"] for i in session["items"]
+    }
+
+    # round trip: the stored arrays (loaded from disk) give the scorer that was trained
+    log = pd.read_csv(ratings, dtype={"user_id": str, "item_id": str}).rename(
+        columns={"user_id": "user", "item_id": "item", "timestamp": "time"}
+    )
+    users = {u: i for i, u in enumerate(sorted(log["user"].unique()))}
+    items = {item: i for i, item in enumerate(timed.items)}
+    fitted = ALGORITHMS["time-ease"](**params).build(0)
+    fitted.fit(matrix(log, users, items), None, 0, times=time_matrix(log, users, items))
+    probe = sp.csr_matrix(timed._state.history[:20])
+    np.testing.assert_allclose(
+        timed._state.scorer.score(probe, np.arange(20)),
+        fitted.score(probe, np.arange(20)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    # forget-user is exact: equal to a fit on the log without the user
+    timed.forget("7")
+    assert timed.recommend(RecommendInput(user_id="7", k=5))["strategy"] == "popular"
+    rest = log[log["user"] != "7"]
+    fresh = ALGORITHMS["time-ease"](**params).build(0)
+    fresh.fit(matrix(rest, users, items), None, 0, times=time_matrix(rest, users, items))
+    np.testing.assert_allclose(
+        timed._state.scorer.score(probe, np.full(20, -1)),
+        fresh.score(probe, np.full(20, -1)),
+        rtol=1e-4,
+        atol=1e-5,
     )

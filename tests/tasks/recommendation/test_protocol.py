@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from limelight.errors import DataError
 from limelight.tasks.recommendation.algorithms.base import Scorer
 from limelight.tasks.recommendation.evaluation import ranking_metrics
-from limelight.tasks.recommendation.interactions import clean_interactions
+from limelight.tasks.recommendation.interactions import clean_interactions, parse_times
 from limelight.tasks.recommendation.split import leave_last_out, per_user_split
 from tests.tasks.recommendation.synthetic import interactions
 
@@ -100,3 +100,17 @@ def test_metrics_by_hand_with_training_items_removed() -> None:
     assert m["map@10"] == pytest.approx((1 / 1 + 2 / 5) / 2, abs=1e-6)
     assert m["hit_rate@10"] == 1.0
     assert m["coverage@10"] == pytest.approx(10 / 12)
+
+
+def test_missing_times_stay_missing_and_numbers_with_gaps_stay_seconds() -> None:
+    seconds = parse_times(pd.Series([1_600_000_000, None, 1_600_000_060]), "ts")
+    assert seconds[0] == 1_600_000_000 and np.isnan(seconds[1]) and seconds[2] == 1_600_000_060
+    dates = parse_times(pd.Series(["2020-01-01", None, "2020-01-02"]), "ts")
+    assert dates[0] == 1_577_836_800 and np.isnan(dates[1]) and dates[2] - dates[0] == 86_400
+    with pytest.raises(DataError, match="neither numbers nor dates"):
+        parse_times(pd.Series(["2020-01-01", "soon"]), "ts")
+    # leave-last-out then asks for the missing time instead of ordering by a made-up one
+    frame = interactions().astype({"ts": "float64"})
+    frame.loc[3, "ts"] = np.nan
+    with pytest.raises(DataError, match="needs a time for every interaction"):
+        leave_last_out(_clean(frame))

@@ -9,9 +9,11 @@ from limelight.tasks.recommendation.algorithms.hybrid import Hybrid
 from limelight.tasks.recommendation.algorithms.item_knn import ItemKNN
 from limelight.tasks.recommendation.algorithms.popularity import Popularity
 from limelight.tasks.recommendation.algorithms.rp3beta import RP3beta
+from limelight.tasks.recommendation.algorithms.time_ease import TimeEASE
 
 ALGORITHMS: dict[str, type[RecAlgorithm]] = {
-    cls.name: cls for cls in (Popularity, ItemKNN, RP3beta, ALS, BPR, EASE, Content, Hybrid)
+    cls.name: cls
+    for cls in (Popularity, ItemKNN, RP3beta, ALS, BPR, EASE, TimeEASE, Content, Hybrid)
 }
 
 __all__ = ["ALGORITHMS", "RecAlgorithm", "Scorer"]

@@ -2,9 +2,10 @@
 
 An algorithm (``RecAlgorithm``) holds explicit hyperparameters and builds a ``Scorer``. A scorer
 is fitted on a users × items interaction matrix (and, when a catalog was given, L2-normalized item
-embeddings), then scores items for rows of interaction history. Scoring from history rather than
-from stored user ids is what lets one code path serve known users, unknown users with recent
-items, and forgotten users. Scorers persist as plain numpy arrays (no pickle).
+embeddings; when the log has a time column, each interaction's time), then scores items for rows
+of interaction history. Scoring from history rather than from stored user ids is what lets one
+code path serve known users, unknown users with recent items, and forgotten users. Scorers
+persist as plain numpy arrays (no pickle).
 """
 
 from __future__ import annotations
@@ -22,8 +23,17 @@ class Scorer(ABC):
     """A fitted recommendation model."""
 
     @abstractmethod
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> Scorer:
-        """Learn from ``X`` (users × items, 1.0 per positive interaction)."""
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> Scorer:
+        """Learn from ``X`` (users × items, 1.0 per positive interaction). ``times``, when the
+        log has a time column, holds each interaction's time in seconds with exactly the
+        sparsity of ``X`` (see ``aligned_times``); scorers that do not use time ignore it."""
 
     @abstractmethod
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -58,6 +68,8 @@ class RecAlgorithm(Algorithm):
     """A recommendation candidate: explicit hyperparameters, a search space for auto mode."""
 
     needs_content: ClassVar[bool] = False
+    #: fit() needs ``times`` (auto mode skips the algorithm when the log has no time column)
+    needs_time: ClassVar[bool] = False
     #: parameter sets tried by auto mode (each merged over the defaults)
     grid: ClassVar[tuple[dict[str, Any], ...]] = ({},)
 
@@ -72,3 +84,20 @@ def dense_rows(rows: sp.csr_matrix) -> np.ndarray:
 def cosine_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def aligned_times(X: sp.csr_matrix, times: sp.csr_matrix | None) -> sp.csr_matrix:
+    """``times`` checked to hold one time per interaction of ``X``, in X's order."""
+    if times is None:
+        from limelight.errors import InvalidInput
+
+        raise InvalidInput(
+            "this algorithm needs the time of each interaction: pass --time COLUMN", field="time"
+        )
+    if (
+        times.shape != X.shape
+        or not np.array_equal(times.indptr, X.indptr)
+        or not np.array_equal(times.indices, X.indices)
+    ):
+        raise ValueError("times must have exactly the sparsity pattern of the interactions")
+    return times

@@ -14,7 +14,14 @@ class ContentScorer(Scorer):
     def __init__(self) -> None:
         self.embeddings_ = np.zeros((0, 0), np.float32)
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> ContentScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> ContentScorer:
         if content is None:
             raise InvalidInput(
                 "the content algorithm needs an item catalog with text: pass --items FILE",

@@ -29,7 +29,14 @@ class EASEScorer(Scorer):
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> EASEScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> EASEScorer:
         binary = (X > 0).astype(np.float32)
         self.gram_ = np.asarray((binary.T @ binary).toarray(), dtype=np.float32)
         self.weights_ = ease_weights(self.gram_, self.l2)

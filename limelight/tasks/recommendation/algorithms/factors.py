@@ -82,7 +82,14 @@ class ALSScorer(FactorScorer):
         self.alpha = alpha
         self.iterations = iterations
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> ALSScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> ALSScorer:
         from implicit.cpu.als import AlternatingLeastSquares
 
         def make() -> Any:
@@ -117,7 +124,14 @@ class BPRScorer(FactorScorer):
         self.regularization = regularization
         self.iterations = iterations
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> BPRScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> BPRScorer:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
         def make() -> Any:

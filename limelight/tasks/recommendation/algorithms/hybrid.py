@@ -36,7 +36,14 @@ class HybridScorer(Scorer):
     def _mix(self) -> np.ndarray:
         return self.content_weight * self.shrink / (self.counts_ + self.shrink)
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> HybridScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> HybridScorer:
         self.content.fit(X, content, seed)
         self.collaborative.fit(X, content, seed)
         self.counts_ = np.asarray((X > 0).sum(axis=0), dtype=np.float32).ravel()

@@ -32,7 +32,14 @@ class ItemKNNScorer(Scorer):
         self.cooc_ = np.zeros((0, 0), np.float32)
         self.sim_ = np.zeros((0, 0), np.float32)
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> ItemKNNScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> ItemKNNScorer:
         binary = (X > 0).astype(np.float32)
         self.cooc_ = np.asarray((binary.T @ binary).toarray(), dtype=np.float32)
         self.sim_ = knn_similarity(self.cooc_, self.neighbors, self.shrinkage)

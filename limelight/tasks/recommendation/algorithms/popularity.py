@@ -14,7 +14,14 @@ class PopularityScorer(Scorer):
     def __init__(self) -> None:
         self.counts_ = np.zeros(0, np.float32)
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> PopularityScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> PopularityScorer:
         self.counts_ = np.asarray(X.sum(axis=0), dtype=np.float32).ravel()
         return self
 

@@ -54,7 +54,14 @@ class RP3betaScorer(Scorer):
             self.cooc_, self.degrees_, self.alpha, self.beta, self.neighbors
         )
 
-    def fit(self, X: sp.csr_matrix, content: np.ndarray | None, seed: int) -> RP3betaScorer:
+    def fit(
+        self,
+        X: sp.csr_matrix,
+        content: np.ndarray | None,
+        seed: int,
+        *,
+        times: sp.csr_matrix | None = None,
+    ) -> RP3betaScorer:
         binary = sp.csr_matrix((X > 0).astype(np.float64))
         self.cooc_ = weighted_cooc(binary, self.alpha)
         self.degrees_ = np.asarray(binary.sum(axis=0), dtype=np.float64).ravel()
