@@ -69,6 +69,7 @@ class OnnxSentenceEncoder:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("LL_SPIN", "1"))
         try:
             self.session: Any = ort.InferenceSession(
                 str(model_file), options, providers=["CPUExecutionProvider"]
