@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from limelight.embeddings import MiniLMEncoder  # noqa: E402
-from limelight.embeddings.onnx_encoder import default_threads  # noqa: E402
+from limelight.onnxrt import default_threads  # noqa: E402
 from limelight.registry import Registry  # noqa: E402
 from limelight.search.build import build, recall_at_k  # noqa: E402
 from limelight.search.store import exact_search, search  # noqa: E402

@@ -9,7 +9,6 @@ each batch pads as little as possible.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from limelight import onnxrt
 from limelight.errors import ModelLoadError
 
 _CHUNK = 1 << 20
@@ -28,10 +28,6 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def default_threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 class OnnxSentenceEncoder:
@@ -54,28 +50,17 @@ class OnnxSentenceEncoder:
         threads: int | None = None,
     ) -> None:
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - both are core dependencies
             raise ModelLoadError(f"ONNX embeddings need onnxruntime and tokenizers: {exc}") from exc
         self.max_seq_length = max_seq_length
         self.dimension = dimension
-        self.threads = threads or default_threads()
+        self.threads = threads or onnxrt.default_threads()
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
         tokenizer.enable_truncation(max_length=max_seq_length)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.tokenizer = tokenizer
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("LL_SPIN", "1"))
-        try:
-            self.session: Any = ort.InferenceSession(
-                str(model_file), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ModelLoadError(f"cannot load the ONNX model {model_file.name}: {exc}") from exc
+        self.session: Any = onnxrt.session(model_file, self.threads)
         self._input_names = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()
 

@@ -9,13 +9,13 @@ An artifact folder holds ``model.onnx`` (inputs ``input_ids``/``attention_mask``
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from limelight import onnxrt
 from limelight.errors import ModelLoadError
 from limelight.tasks.text_classification.neural.tokens import UNK, load_tokenizer, pad
 
@@ -24,25 +24,10 @@ CONFIG_FILE = "config.json"
 FORMAT = "limelight-neural-text/1"
 
 
-def onnx_threads() -> int:
-    """Intra-op threads of each ONNX Runtime session: LIMELIGHT_ONNX_THREADS, default every
-    core (one request batch at a time uses both cores; the server batches requests)."""
-    from limelight.settings import Settings
-
-    return Settings().onnx_threads or os.cpu_count() or 1
-
-
 class OnnxTextClassifier:
     """fit-free estimator over an exported folder: ``predict_proba(texts)`` and ``classes_``."""
 
     def __init__(self, folder: Path, *, batch_size: int = 64) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:
-            raise ModelLoadError(
-                "neural models are served with ONNX Runtime: pip install 'limelight[neural]'"
-            ) from exc
-
         try:
             self.config: dict[str, Any] = json.loads((folder / CONFIG_FILE).read_text())
         except (OSError, ValueError) as exc:
@@ -54,16 +39,7 @@ class OnnxTextClassifier:
         self.max_len = int(self.config["max_len"])
         self.min_len = int(self.config["min_len"])
         self.batch_size = batch_size
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = onnx_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self.session = ort.InferenceSession(
-                str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelLoadError(f"ONNX Runtime cannot load {ONNX_FILE}: {exc}") from exc
+        self.session = onnxrt.session(folder / ONNX_FILE)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         rows = [self.tokenizer.ids(t, self.max_len) or [UNK] for t in texts]
