@@ -23,6 +23,7 @@ class MiniLMFineTune(NeuralAlgorithm):
         dropout: float = 0.1,
         patience: int = 1,
         max_seconds: float = 3600.0,
+        group_by_length: bool = True,
         max_len: int = 128,
     ) -> None:
         self.epochs = epochs
@@ -33,6 +34,7 @@ class MiniLMFineTune(NeuralAlgorithm):
         self.dropout = dropout
         self.patience = patience
         self.max_seconds = max_seconds
+        self.group_by_length = group_by_length
         self.max_len = max_len
 
     def build(self, seed: int) -> Any:

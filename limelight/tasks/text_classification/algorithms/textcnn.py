@@ -30,6 +30,7 @@ class TextCNN(NeuralAlgorithm):
         lr: float = 1e-3,
         patience: int = 2,
         max_seconds: float = 300.0,
+        group_by_length: bool = True,
         max_len: int = 100,
     ) -> None:
         self.embeddings = check_embeddings(embeddings)
@@ -42,6 +43,7 @@ class TextCNN(NeuralAlgorithm):
         self.lr = lr
         self.patience = patience
         self.max_seconds = max_seconds
+        self.group_by_length = group_by_length
         self.max_len = max_len
 
     def build(self, seed: int) -> Any:

@@ -1,8 +1,9 @@
 """The training loop shared by the neural text classifiers.
 
-Mini-batch AdamW on cross-entropy, an optional linear warm-up/decay schedule, early stopping on
-the macro-F1 of a held-out slice of the training texts (the best weights are kept), a fixed seed,
-a wall-clock budget, and progress per epoch (loss, validation score, ETA through the bar).
+Mini-batch AdamW on cross-entropy, an optional linear warm-up/decay schedule, batches grouped by
+length (``batches``), early stopping on the macro-F1 of a held-out slice of the training texts
+(the best weights are kept), a fixed seed, a wall-clock budget, and progress per epoch (loss,
+validation score, ETA through the bar).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 
 from limelight.tasks.base import NullProgress, Progress
+from limelight.tasks.text_classification.neural.batches import epoch_batches
 from limelight.tasks.text_classification.neural.tokens import Tokenizer, pad
 
 
@@ -39,6 +41,7 @@ class TrainConfig:
     max_len: int = 128
     min_len: int = 1
     validation_fraction: float = 0.1
+    group_by_length: bool = True  # batches of similar lengths (see ``batches``); False: random
     seed: int = 42
     label: str = "network"
 
@@ -51,6 +54,7 @@ class TrainReport:
     best_validation_f1_macro: float = 0.0
     seconds: float = 0.0
     steps: int = 0
+    padding_fraction: float = 0.0  # of the positions the training batches computed over
     history: list[dict[str, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,100 +126,113 @@ def fit_network(
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(torch_threads())
     try:
-        return _fit(network, tokenizer, texts, y, config, progress, started)
+        rows = [tokenizer.ids(t, config.max_len) or [1] for t in texts]
+        return _Fit(network, rows, y, config, progress, started).run()
     finally:
         torch.set_num_threads(previous_threads)
 
 
-def _fit(
-    network: nn.Module,
-    tokenizer: Tokenizer,
-    texts: Sequence[str],
-    y: np.ndarray,
-    config: TrainConfig,
-    progress: Progress,
-    started: float,
-) -> TrainReport:
-    generator = seed_everything(config.seed)
-    rows = [tokenizer.ids(t, config.max_len) or [1] for t in texts]
-    fit_idx, val_idx = split_validation(len(rows), y, config.validation_fraction, config.seed)
-    val_rows = [rows[i] for i in val_idx]
-    val_y = y[val_idx]
-    labels = np.arange(int(y.max()) + 1)
-    steps_per_epoch = math.ceil(len(fit_idx) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
+class _Fit:
+    """One fit: ``run`` trains, validates, early-stops and ends with the best weights loaded."""
 
-    optimizer = torch.optim.AdamW(
-        network.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config, total_steps))
-    loss_fn = nn.CrossEntropyLoss()
-    report = TrainReport()
-    best_state: dict[str, torch.Tensor] | None = None
-    since_best = 0
-    last = ""
+    def __init__(
+        self,
+        network: nn.Module,
+        rows: list[list[int]],
+        y: np.ndarray,
+        config: TrainConfig,
+        progress: Progress,
+        started: float,
+    ) -> None:
+        self.network, self.rows, self.y, self.config = network, rows, y, config
+        self.progress, self.started = progress, started
+        self.generator = seed_everything(config.seed)
+        self.fit_idx, val_idx = split_validation(
+            len(rows), y, config.validation_fraction, config.seed
+        )
+        self.val_rows = [rows[i] for i in val_idx]
+        self.val_y = y[val_idx]
+        self.labels = np.arange(int(y.max()) + 1)
+        self.report = TrainReport()
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.since_best = 0
+        self.last = ""
 
-    def validate(epoch: float, loss: float) -> bool:
-        """Score on the held-out slice; True when these are the best weights so far."""
-        nonlocal best_state, since_best, last
-        proba = predict_proba(network, val_rows, min_len=config.min_len)
-        score = float(f1_score(val_y, proba.argmax(1), labels=labels, average="macro"))
+    def run(self) -> TrainReport:
+        config, network, report = self.config, self.network, self.report
+        lengths = np.array([len(self.rows[i]) for i in self.fit_idx], dtype=np.int64)
+        steps_per_epoch = math.ceil(len(self.fit_idx) / config.batch_size)
+        optimizer = torch.optim.AdamW(
+            network.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        total_steps = steps_per_epoch * config.epochs
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config, total_steps))
+        loss_fn = nn.CrossEntropyLoss()
+        computed = real = 0
+        for epoch in range(1, config.epochs + 1):
+            self.progress.stage(
+                f"{config.label} epoch {epoch}/{config.epochs}"
+                + (f" · {self.last}" if self.last else ""),
+                total=steps_per_epoch,
+            )
+            network.train()
+            batches = epoch_batches(
+                lengths, config.batch_size, self.generator, group_by_length=config.group_by_length
+            )
+            losses: list[float] = []
+            stop = ""
+            for positions in batches:
+                batch = self.fit_idx[positions]
+                ids, mask = pad([self.rows[i] for i in batch], config.min_len)
+                computed, real = computed + ids.size, real + int(lengths[positions].sum())
+                logits = network(torch.from_numpy(ids), torch.from_numpy(mask))
+                loss = loss_fn(logits, torch.from_numpy(self.y[batch]).long())
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                losses.append(float(loss.detach()))
+                report.steps += 1
+                self.progress.advance(1)
+                if time.monotonic() - self.started > config.max_seconds:
+                    stop = "budget"
+                    break
+            done = epoch - 1 + len(losses) / steps_per_epoch
+            report.epochs_run = round(done, 3)
+            self.validate(done, float(np.mean(losses)))
+            if not stop and self.since_best >= config.patience:
+                stop = "early-stopping"
+            if stop:
+                report.stopped = stop
+                break
+        report.padding_fraction = round(1 - real / computed, 4) if computed else 0.0
+        assert self.best_state is not None
+        network.load_state_dict(self.best_state)
+        network.eval()
+        report.seconds = round(time.monotonic() - self.started, 3)
+        return report
+
+    def validate(self, epoch: float, loss: float) -> None:
+        """Score on the held-out slice; keep these weights when they are the best so far."""
+        config, report = self.config, self.report
+        proba = predict_proba(self.network, self.val_rows, min_len=config.min_len)
+        score = float(f1_score(self.val_y, proba.argmax(1), labels=self.labels, average="macro"))
         report.history.append(
             {"epoch": round(epoch, 3), "loss": round(loss, 5), "validation_f1_macro": score}
         )
-        better = best_state is None or score > report.best_validation_f1_macro
+        better = self.best_state is None or score > report.best_validation_f1_macro
         if better:
-            best_state = copy.deepcopy(network.state_dict())
+            self.best_state = copy.deepcopy(self.network.state_dict())
             report.best_validation_f1_macro, report.best_epoch = score, round(epoch, 3)
-            since_best = 0
+            self.since_best = 0
         else:
-            since_best += 1
-        last = f"loss {loss:.4f} · validation macro-F1 {score:.4f}"
-        progress.log(
-            f"{config.label} epoch {epoch:g}/{config.epochs}: {last}"
-            f"{' (best)' if better else ''} · {time.monotonic() - started:.0f} s"
+            self.since_best += 1
+        self.last = f"loss {loss:.4f} · validation macro-F1 {score:.4f}"
+        self.progress.log(
+            f"{config.label} epoch {epoch:g}/{config.epochs}: {self.last}"
+            f"{' (best)' if better else ''} · {time.monotonic() - self.started:.0f} s"
         )
-        return better
-
-    for epoch in range(1, config.epochs + 1):
-        progress.stage(
-            f"{config.label} epoch {epoch}/{config.epochs}" + (f" · {last}" if last else ""),
-            total=steps_per_epoch,
-        )
-        network.train()
-        order = fit_idx[torch.randperm(len(fit_idx), generator=generator).numpy()]
-        losses: list[float] = []
-        out_of_time = False
-        for step in range(steps_per_epoch):
-            batch = order[step * config.batch_size : (step + 1) * config.batch_size]
-            ids, mask = pad([rows[i] for i in batch], config.min_len)
-            logits = network(torch.from_numpy(ids), torch.from_numpy(mask))
-            loss = loss_fn(logits, torch.from_numpy(y[batch]).long())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            losses.append(float(loss.detach()))
-            report.steps += 1
-            progress.advance(1)
-            if time.monotonic() - started > config.max_seconds:
-                out_of_time = True
-                break
-        done = epoch - 1 + (step + 1) / steps_per_epoch
-        report.epochs_run = round(done, 3)
-        validate(done, float(np.mean(losses)))
-        if out_of_time:
-            report.stopped = "budget"
-            break
-        if since_best >= config.patience:
-            report.stopped = "early-stopping"
-            break
-    assert best_state is not None
-    network.load_state_dict(best_state)
-    network.eval()
-    report.seconds = round(time.monotonic() - started, 3)
-    return report
 
 
 def _schedule(config: TrainConfig, total_steps: int) -> Any:
