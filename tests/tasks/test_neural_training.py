@@ -1,5 +1,6 @@
-"""The neural training loop's parts, without data sets: length-grouped batches (and the loop's use
-of them). Fast; see test_neural.py for trained models, ONNX parity and serving."""
+"""The neural training loop's parts, without data sets: length-grouped batches and the compact
+embedding table (and the loop's use of them). Fast; see test_neural.py for trained models on
+real text, ONNX parity and serving."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ import pytest
 import torch
 
 from limelight.tasks.text_classification.neural.batches import epoch_batches
-from limelight.tasks.text_classification.neural.networks import TextCNN
+from limelight.tasks.text_classification.neural.compact import CompactEmbedding
+from limelight.tasks.text_classification.neural.networks import BiGRU, TextCNN
 from limelight.tasks.text_classification.neural.tokens import WordVocab
-from limelight.tasks.text_classification.neural.training import TrainConfig, fit_network
+from limelight.tasks.text_classification.neural.training import (
+    TrainConfig,
+    fit_network,
+    predict_proba,
+)
 
 
 def text_lengths(n: int, seed: int = 0) -> np.ndarray:
@@ -107,6 +113,11 @@ def small_cnn(vocab_size: int) -> TextCNN:
     return TextCNN(vocab_size, 2, dim=16, filters=8, kernel_sizes=(3,))
 
 
+def small_gru(vocab_size: int) -> BiGRU:
+    torch.manual_seed(0)
+    return BiGRU(vocab_size, 2, dim=16, hidden=8)
+
+
 @pytest.mark.parametrize("group_by_length", [True, False])
 def test_the_loop_pads_less_with_grouping_and_takes_the_same_steps(group_by_length: bool) -> None:
     texts, y = varied_texts()
@@ -118,3 +129,50 @@ def test_the_loop_pads_less_with_grouping_and_takes_the_same_steps(group_by_leng
         assert report.padding_fraction < 0.1, report.padding_fraction
     else:
         assert report.padding_fraction > 0.3, report.padding_fraction
+
+
+def test_the_compact_table_holds_the_seen_ids_and_padding_and_remaps_rows() -> None:
+    network = small_cnn(100)
+    full = network.get_input_embeddings()
+    compact = CompactEmbedding(network, [[5, 7, 7], [42, 5]])
+    table = network.get_input_embeddings()
+    assert table is not full and table.num_embeddings == 4  # 0 (padding), 5, 7, 42
+    assert table.padding_idx == 0
+    assert compact.remap([[42, 5], [7]]) == [[3, 1], [2]]
+    assert torch.equal(table.weight[3], full.weight[42])
+    with torch.no_grad():
+        table.weight[1] += 1.0  # "training" id 5
+    compact.restore(network, decayed=0.5)
+    assert network.get_input_embeddings() is full
+    assert torch.equal(full.weight[5], table.weight[1])  # trained rows written back
+    assert torch.equal(full.weight[42], table.weight[3])
+
+
+@pytest.mark.parametrize("make", [small_cnn, small_gru], ids=["textcnn", "gru"])
+def test_training_the_compact_table_learns_what_the_full_table_learns(make: object) -> None:
+    """Same seed, same batches: the same probabilities, also on words the fit never saw (their
+    rows only get AdamW's weight decay, large here so that skipping it would show)."""
+    texts, y = varied_texts(seed=1)
+    unseen = [f"u{i}" for i in range(30)]
+    vocab = WordVocab.learn([*texts, " ".join(unseen)])  # ids the training texts never use
+    rng = np.random.default_rng(2)
+    probes = [" ".join(rng.choice([*unseen, "good", "bad", "w1"], size=12)) for _ in range(40)]
+    probe_rows = [vocab.ids(t, 128) for t in probes]
+    results = []
+    for compact in (True, False):
+        network = make(vocab.vocab_size)  # type: ignore[operator]
+        config = TrainConfig(
+            epochs=2,
+            batch_size=16,
+            lr=5e-3,
+            weight_decay=0.5,
+            min_len=3,
+            compact_embeddings=compact,
+        )
+        report = fit_network(network, vocab, texts, y, config)
+        assert network.get_input_embeddings().num_embeddings == vocab.vocab_size
+        results.append((predict_proba(network, probe_rows, min_len=3), report))
+    (with_compact, a), (with_full, b) = results
+    assert a.steps == b.steps
+    assert [h["loss"] for h in a.history] == pytest.approx([h["loss"] for h in b.history], abs=1e-4)
+    assert float(np.abs(with_compact - with_full).max()) < 1e-5

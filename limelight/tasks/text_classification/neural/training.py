@@ -1,9 +1,9 @@
 """The training loop shared by the neural text classifiers.
 
 Mini-batch AdamW on cross-entropy, an optional linear warm-up/decay schedule, batches grouped by
-length (``batches``), early stopping on the macro-F1 of a held-out slice of the training texts
-(the best weights are kept), a fixed seed, a wall-clock budget, and progress per epoch (loss,
-validation score, ETA through the bar).
+length (``batches``), only the embedding rows the data uses trained (``compact``), early stopping
+on the macro-F1 of a held-out slice of the training texts (the best weights are kept), a fixed
+seed, a wall-clock budget, and progress per epoch (loss, validation score, ETA through the bar).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from torch import nn
 
 from limelight.tasks.base import NullProgress, Progress
 from limelight.tasks.text_classification.neural.batches import epoch_batches
+from limelight.tasks.text_classification.neural.compact import CompactEmbedding, HasTokenEmbedding
 from limelight.tasks.text_classification.neural.tokens import Tokenizer, pad
 
 
@@ -42,6 +43,7 @@ class TrainConfig:
     min_len: int = 1
     validation_fraction: float = 0.1
     group_by_length: bool = True  # batches of similar lengths (see ``batches``); False: random
+    compact_embeddings: bool = True  # train only the embedding rows the texts use (``compact``)
     seed: int = 42
     label: str = "network"
 
@@ -127,7 +129,13 @@ def fit_network(
     torch.set_num_threads(torch_threads())
     try:
         rows = [tokenizer.ids(t, config.max_len) or [1] for t in texts]
-        return _Fit(network, rows, y, config, progress, started).run()
+        if not (config.compact_embeddings and isinstance(network, HasTokenEmbedding)):
+            return _Fit(network, rows, y, config, progress, started).run()
+        compact = CompactEmbedding(network, rows)
+        fit = _Fit(network, compact.remap(rows), y, config, progress, started)
+        report = fit.run()
+        compact.restore(network, fit.best_decay)
+        return report
     finally:
         torch.set_num_threads(previous_threads)
 
@@ -156,6 +164,8 @@ class _Fit:
         self.report = TrainReport()
         self.best_state: dict[str, torch.Tensor] | None = None
         self.since_best = 0
+        self.decay = 1.0  # what AdamW's weight decay alone has multiplied a weight by so far
+        self.best_decay = 1.0  # ... at the best weights
         self.last = ""
 
     def run(self) -> TrainReport:
@@ -190,6 +200,8 @@ class _Fit:
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+                group = optimizer.param_groups[0]
+                self.decay *= 1.0 - float(group["lr"]) * float(group["weight_decay"])
                 optimizer.step()
                 scheduler.step()
                 losses.append(float(loss.detach()))
@@ -224,6 +236,7 @@ class _Fit:
         better = self.best_state is None or score > report.best_validation_f1_macro
         if better:
             self.best_state = copy.deepcopy(self.network.state_dict())
+            self.best_decay = self.decay
             report.best_validation_f1_macro, report.best_epoch = score, round(epoch, 3)
             self.since_best = 0
         else:
