@@ -1,6 +1,6 @@
-"""The neural training loop's parts, without data sets: length-grouped batches and the compact
-embedding table (and the loop's use of them). Fast; see test_neural.py for trained models on
-real text, ONNX parity and serving."""
+"""The neural training loop's parts, without data sets: length-grouped batches, the compact
+embedding table, validation within epochs (and the loop's use of them). Fast; see test_neural.py
+for trained models on real text, ONNX parity and serving."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import f1_score
 
 from limelight.tasks.text_classification.neural.batches import epoch_batches
 from limelight.tasks.text_classification.neural.compact import CompactEmbedding
@@ -16,8 +17,10 @@ from limelight.tasks.text_classification.neural.networks import BiGRU, TextCNN
 from limelight.tasks.text_classification.neural.tokens import WordVocab
 from limelight.tasks.text_classification.neural.training import (
     TrainConfig,
+    evaluation_steps,
     fit_network,
     predict_proba,
+    split_validation,
 )
 
 
@@ -176,3 +179,50 @@ def test_training_the_compact_table_learns_what_the_full_table_learns(make: obje
     assert a.steps == b.steps
     assert [h["loss"] for h in a.history] == pytest.approx([h["loss"] for h in b.history], abs=1e-4)
     assert float(np.abs(with_compact - with_full).max()) < 1e-5
+
+
+def test_validation_points_are_evenly_spaced_and_end_the_epoch() -> None:
+    assert evaluation_steps(270, 4) == {68, 135, 202, 270}
+    assert evaluation_steps(270, 1) == {270}
+    assert evaluation_steps(3, 10) == {1, 2, 3}  # at most once a step
+
+
+def test_patience_counts_validations_within_epochs() -> None:
+    texts, y = varied_texts()
+    vocab = WordVocab.learn(texts)
+    config = TrainConfig(
+        epochs=5, batch_size=16, lr=0.0, patience=2, evaluations_per_epoch=4, min_len=3
+    )
+    report = fit_network(small_cnn(vocab.vocab_size), vocab, texts, y, config)
+    # 216 rows -> 14 steps an epoch, validated after steps 4, 7, 10 and 14; with lr 0 nothing
+    # improves after the first validation, so two more and it stops, inside epoch 1
+    assert [h["epoch"] for h in report.history] == [round(4 / 14, 3), 0.5, round(10 / 14, 3)]
+    assert report.stopped == "early-stopping" and report.steps == 10
+    assert report.best_epoch == round(4 / 14, 3)
+
+
+def test_the_weights_kept_are_those_of_the_best_validation_within_an_epoch() -> None:
+    texts, y = varied_texts(seed=3)
+    vocab = WordVocab.learn(texts)
+    config = TrainConfig(
+        epochs=2, batch_size=16, lr=3e-3, evaluations_per_epoch=5, patience=10, min_len=3
+    )
+    network = small_cnn(vocab.vocab_size)
+    report = fit_network(network, vocab, texts, y, config)
+    assert len(report.history) == 10
+    scores = [h["validation_f1_macro"] for h in report.history]
+    assert report.best_validation_f1_macro == max(scores)
+    assert report.best_epoch == report.history[scores.index(max(scores))]["epoch"]
+    _, val = split_validation(len(texts), y, config.validation_fraction, config.seed)
+    proba = predict_proba(network, [vocab.ids(texts[i], 128) for i in val], min_len=3)
+    kept = f1_score(y[val], proba.argmax(1), average="macro")
+    assert kept == pytest.approx(report.best_validation_f1_macro)
+
+
+def test_the_validation_slice_is_a_tenth_but_at_most_max_rows() -> None:
+    y = np.arange(30_000) % 2
+    fit, val = split_validation(30_000, y, 0.1, 42, max_rows=2_000)
+    assert len(val) == 2_000 and len(fit) == 28_000
+    assert set(fit).isdisjoint(val) and np.bincount(y[val]).tolist() == [1_000, 1_000]
+    assert len(split_validation(30_000, y, 0.1, 42)[1]) == 3_000
+    assert len(split_validation(9_595, y[:9_595], 0.1, 42, max_rows=2_000)[1]) == 960

@@ -36,7 +36,8 @@ class NeuralAlgorithm(Algorithm):
     ) -> Any:
         """The estimator: ``make_network(tokenizer, classes)`` trained with this algorithm's
         training hyperparameters (each subclass declares epochs, batch_size, lr, patience,
-        group_by_length, max_seconds and max_len) plus ``config`` (other TrainConfig fields)."""
+        evaluations_per_epoch, group_by_length, max_seconds and max_len) plus ``config`` (other
+        TrainConfig fields)."""
         from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
         from limelight.tasks.text_classification.neural.training import TrainConfig
 
@@ -61,6 +62,7 @@ _TRAINING = (
     "batch_size",
     "lr",
     "patience",
+    "evaluations_per_epoch",
     "group_by_length",
     "max_seconds",
     "max_len",

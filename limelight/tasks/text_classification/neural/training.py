@@ -1,9 +1,10 @@
 """The training loop shared by the neural text classifiers.
 
 Mini-batch AdamW on cross-entropy, an optional linear warm-up/decay schedule, batches grouped by
-length (``batches``), only the embedding rows the data uses trained (``compact``), early stopping
-on the macro-F1 of a held-out slice of the training texts (the best weights are kept), a fixed
-seed, a wall-clock budget, and progress per epoch (loss, validation score, ETA through the bar).
+length (``batches``), only the embedding rows the data uses trained (``compact``), validation on
+a held-out slice of the training texts one or more times per epoch with early stopping on its
+macro-F1 (the best weights are kept), a fixed seed, a wall-clock budget, and progress (loss,
+validation score, ETA through the bar).
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ class TrainConfig:
     weight_decay: float = 0.01
     schedule: str = "constant"  # or "linear": warm-up over `warmup` of the steps, then decay to 0
     warmup: float = 0.1
-    patience: int = 2  # epochs without a better validation macro-F1 before stopping
+    patience: int = 2  # validations without a better macro-F1 before stopping
+    evaluations_per_epoch: int = 1  # validations per epoch, evenly spaced, the last at its end
     max_seconds: float = 1800.0  # wall-clock budget of the whole fit
     max_len: int = 128
     min_len: int = 1
     validation_fraction: float = 0.1
+    validation_max_rows: int = 2000  # the held-out slice is the fraction, at most this many rows
     group_by_length: bool = True  # batches of similar lengths (see ``batches``); False: random
     compact_embeddings: bool = True  # train only the embedding rows the texts use (``compact``)
     seed: int = 42
@@ -78,17 +81,26 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def split_validation(
-    n: int, y: np.ndarray, fraction: float, seed: int
+    n: int, y: np.ndarray, fraction: float, seed: int, max_rows: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the training and early-stopping parts; tiny data validates on everything."""
+    """Indices of the training and early-stopping parts (``fraction`` of the rows, at most
+    ``max_rows``); tiny data validates on everything."""
     index = np.arange(n)
     held = round(n * fraction)
+    if max_rows is not None:
+        held = min(held, max_rows)
     if held < 2 or n - held < 2:
         return index, index
     counts = np.bincount(y)
     stratify = y if counts[counts > 0].min() >= 2 and held >= len(counts) else None
     fit, val = train_test_split(index, test_size=held, random_state=seed, stratify=stratify)
     return np.sort(fit), np.sort(val)
+
+
+def evaluation_steps(steps_per_epoch: int, per_epoch: int) -> set[int]:
+    """The steps of an epoch (1-based) after which to validate: evenly spaced, the last one."""
+    per_epoch = max(1, min(per_epoch, steps_per_epoch))
+    return {round(steps_per_epoch * k / per_epoch) for k in range(1, per_epoch + 1)}
 
 
 def predict_proba(
@@ -156,7 +168,7 @@ class _Fit:
         self.progress, self.started = progress, started
         self.generator = seed_everything(config.seed)
         self.fit_idx, val_idx = split_validation(
-            len(rows), y, config.validation_fraction, config.seed
+            len(rows), y, config.validation_fraction, config.seed, config.validation_max_rows
         )
         self.val_rows = [rows[i] for i in val_idx]
         self.val_y = y[val_idx]
@@ -172,6 +184,7 @@ class _Fit:
         config, network, report = self.config, self.network, self.report
         lengths = np.array([len(self.rows[i]) for i in self.fit_idx], dtype=np.int64)
         steps_per_epoch = math.ceil(len(self.fit_idx) / config.batch_size)
+        checkpoints = evaluation_steps(steps_per_epoch, config.evaluations_per_epoch)
         optimizer = torch.optim.AdamW(
             network.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
@@ -191,7 +204,7 @@ class _Fit:
             )
             losses: list[float] = []
             stop = ""
-            for positions in batches:
+            for step, positions in enumerate(batches, start=1):
                 batch = self.fit_idx[positions]
                 ids, mask = pad([self.rows[i] for i in batch], config.min_len)
                 computed, real = computed + ids.size, real + int(lengths[positions].sum())
@@ -207,14 +220,19 @@ class _Fit:
                 losses.append(float(loss.detach()))
                 report.steps += 1
                 self.progress.advance(1)
-                if time.monotonic() - self.started > config.max_seconds:
-                    stop = "budget"
+                out_of_time = time.monotonic() - self.started > config.max_seconds
+                if step in checkpoints or out_of_time:
+                    done = epoch - 1 + step / steps_per_epoch
+                    report.epochs_run = round(done, 3)
+                    self.validate(done, float(np.mean(losses)))
+                    losses = []
+                    network.train()
+                    if out_of_time:
+                        stop = "budget"
+                    elif self.since_best >= config.patience:
+                        stop = "early-stopping"
+                if stop:
                     break
-            done = epoch - 1 + len(losses) / steps_per_epoch
-            report.epochs_run = round(done, 3)
-            self.validate(done, float(np.mean(losses)))
-            if not stop and self.since_best >= config.patience:
-                stop = "early-stopping"
             if stop:
                 report.stopped = stop
                 break
@@ -243,7 +261,7 @@ class _Fit:
             self.since_best += 1
         self.last = f"loss {loss:.4f} · validation macro-F1 {score:.4f}"
         self.progress.log(
-            f"{config.label} epoch {epoch:g}/{config.epochs}: {self.last}"
+            f"{config.label} epoch {round(epoch, 2):g}/{config.epochs}: {self.last}"
             f"{' (best)' if better else ''} · {time.monotonic() - self.started:.0f} s"
         )
 
