@@ -226,3 +226,18 @@ def test_the_validation_slice_is_a_tenth_but_at_most_max_rows() -> None:
     assert set(fit).isdisjoint(val) and np.bincount(y[val]).tolist() == [1_000, 1_000]
     assert len(split_validation(30_000, y, 0.1, 42)[1]) == 3_000
     assert len(split_validation(9_595, y[:9_595], 0.1, 42, max_rows=2_000)[1]) == 960
+
+
+def test_fused_adamw_makes_the_same_updates_as_foreach() -> None:
+    texts, y = varied_texts(seed=4)
+    vocab = WordVocab.learn(texts)
+    rows = [vocab.ids(t, 128) for t in texts[:50]]
+    probabilities = []
+    for fused in (True, False):
+        network = small_gru(vocab.vocab_size)
+        config = TrainConfig(
+            epochs=2, batch_size=16, lr=5e-3, weight_decay=0.5, fused_optimizer=fused
+        )
+        fit_network(network, vocab, texts, y, config)
+        probabilities.append(predict_proba(network, rows, min_len=1))
+    assert float(np.abs(probabilities[0] - probabilities[1]).max()) < 1e-5

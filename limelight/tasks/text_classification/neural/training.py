@@ -47,6 +47,7 @@ class TrainConfig:
     validation_max_rows: int = 2000  # the held-out slice is the fraction, at most this many rows
     group_by_length: bool = True  # batches of similar lengths (see ``batches``); False: random
     compact_embeddings: bool = True  # train only the embedding rows the texts use (``compact``)
+    fused_optimizer: bool = True  # AdamW's fused kernel (same update, one pass); False: foreach
     seed: int = 42
     label: str = "network"
 
@@ -186,7 +187,11 @@ class _Fit:
         steps_per_epoch = math.ceil(len(self.fit_idx) / config.batch_size)
         checkpoints = evaluation_steps(steps_per_epoch, config.evaluations_per_epoch)
         optimizer = torch.optim.AdamW(
-            network.parameters(), lr=config.lr, weight_decay=config.weight_decay
+            network.parameters(),
+            lr=config.lr,
+            weight_decay=config.weight_decay,
+            fused=config.fused_optimizer,
+            foreach=not config.fused_optimizer,
         )
         total_steps = steps_per_epoch * config.epochs
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config, total_steps))
