@@ -195,9 +195,22 @@ def test_a_damaged_config_is_refused(review_frame: pd.DataFrame, tmp_path: Path)
         OnnxTextClassifier(tmp_path)
 
 
+# The second and third texts hold word pieces the generated reviews never use: with MiniLM's
+# table only the seen rows are trained (the compact table) and the full table is exported.
+SERVED_TEXTS = [
+    "a wonderful, moving film",
+    "boring and far too long",
+    "Zanzibar's quokkas juggle marmalade",
+]
+
+
 @pytest.mark.e2e
+@pytest.mark.parametrize("embeddings", ["scratch", "minilm"])
 def test_a_model_trained_here_serves_in_another_process(
-    registry: Registry, review_frame: pd.DataFrame, live_server: Callable[..., LiveServer]
+    registry: Registry,
+    review_frame: pd.DataFrame,
+    live_server: Callable[..., LiveServer],
+    embeddings: str,
 ) -> None:
     version = train(
         registry,
@@ -206,18 +219,14 @@ def test_a_model_trained_here_serves_in_another_process(
         name="cnn-sentiment",
         columns=COLUMNS,
         algorithm="textcnn",
-        params={"textcnn": TINY["textcnn"]},
+        params={"textcnn": {**TINY["textcnn"], "embeddings": embeddings}},
         alias="production",
     )
-    here = load(registry, version.ref).predict(
-        ["a wonderful, moving film", "boring and far too long"]
-    )
+    here = load(registry, version.ref).predict(SERVED_TEXTS)
     server = live_server()
     answer = httpx.post(
         f"{server.url}/v1/models/cnn-sentiment@production/predict",
-        json={
-            "instances": [{"text": "a wonderful, moving film"}, {"text": "boring and far too long"}]
-        },
+        json={"instances": [{"text": t} for t in SERVED_TEXTS]},
         timeout=60,
     )
     assert answer.status_code == 200, answer.text

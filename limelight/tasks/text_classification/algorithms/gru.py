@@ -30,6 +30,8 @@ class BiGRU(NeuralAlgorithm):
         lr: float = 2e-3,
         patience: int = 2,
         max_seconds: float = 900.0,
+        evaluations_per_epoch: int = 1,
+        group_by_length: bool = True,
         max_len: int = 100,
     ) -> None:
         self.embeddings = check_embeddings(embeddings)
@@ -42,6 +44,8 @@ class BiGRU(NeuralAlgorithm):
         self.lr = lr
         self.patience = patience
         self.max_seconds = max_seconds
+        self.evaluations_per_epoch = evaluations_per_epoch
+        self.group_by_length = group_by_length
         self.max_len = max_len
 
     def build(self, seed: int) -> Any:

@@ -21,8 +21,10 @@ class MiniLMFineTune(NeuralAlgorithm):
         weight_decay: float = 0.01,
         warmup: float = 0.1,
         dropout: float = 0.1,
-        patience: int = 1,
+        patience: int = 4,
         max_seconds: float = 3600.0,
+        evaluations_per_epoch: int = 4,
+        group_by_length: bool = True,
         max_len: int = 128,
     ) -> None:
         self.epochs = epochs
@@ -33,6 +35,8 @@ class MiniLMFineTune(NeuralAlgorithm):
         self.dropout = dropout
         self.patience = patience
         self.max_seconds = max_seconds
+        self.evaluations_per_epoch = evaluations_per_epoch
+        self.group_by_length = group_by_length
         self.max_len = max_len
 
     def build(self, seed: int) -> Any:

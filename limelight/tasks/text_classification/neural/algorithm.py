@@ -36,7 +36,8 @@ class NeuralAlgorithm(Algorithm):
     ) -> Any:
         """The estimator: ``make_network(tokenizer, classes)`` trained with this algorithm's
         training hyperparameters (each subclass declares epochs, batch_size, lr, patience,
-        max_seconds and max_len) plus ``config`` (other TrainConfig fields)."""
+        evaluations_per_epoch, group_by_length, max_seconds and max_len) plus ``config`` (other
+        TrainConfig fields)."""
         from limelight.tasks.text_classification.neural.estimator import NeuralTextClassifier
         from limelight.tasks.text_classification.neural.training import TrainConfig
 
@@ -56,7 +57,16 @@ class NeuralAlgorithm(Algorithm):
         )
 
 
-_TRAINING = ("epochs", "batch_size", "lr", "patience", "max_seconds", "max_len")
+_TRAINING = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "patience",
+    "evaluations_per_epoch",
+    "group_by_length",
+    "max_seconds",
+    "max_len",
+)
 
 
 def check_embeddings(value: str) -> str:

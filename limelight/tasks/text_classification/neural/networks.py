@@ -40,6 +40,12 @@ class TextCNN(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(filters * len(self.kernel_sizes), classes)
 
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embed
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embed = value
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         x = self.embed(input_ids).transpose(1, 2)  # [B, D, T]
         valid = attention_mask.bool()
@@ -80,6 +86,12 @@ class BiGRU(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(2 * hidden, classes)
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embed
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embed = value
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         lengths = attention_mask.sum(dim=1).clamp(min=1)
@@ -150,6 +162,12 @@ class MiniLMClassifier(nn.Module):
         hidden = int(encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden, classes)
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.encoder.set_input_embeddings(value)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
