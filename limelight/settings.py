@@ -146,6 +146,11 @@ class Settings(BaseSettings):
         ge=0,
         description="ONNX Runtime intra-op threads per served neural model; 0 = every core.",
     )
+    onnx_spin: bool = Field(
+        default=True,
+        description="Let ONNX Runtime's threads spin between operators (faster on a machine of "
+        "its own; turn off where other busy processes share the cores).",
+    )
     batch_max_size: int | None = Field(
         default=None,
         ge=1,

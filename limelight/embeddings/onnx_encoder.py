@@ -2,8 +2,11 @@
 
 Tokenization uses the ``tokenizers`` fast tokenizer (loaded once); the ONNX graph returns token
 embeddings and mean pooling plus L2 normalization happen in numpy, exactly as
-sentence-transformers does for all-MiniLM-L6-v2. Texts are sorted by length before batching so
-each batch pads as little as possible.
+sentence-transformers does for all-MiniLM-L6-v2. Texts are tokenized once, sorted by token
+count and cut into runs of at most ``batch_size`` texts and ``token_budget`` padded tokens, so
+each run pads as little as possible and its activations stay in the CPU's cache: measured on
+this 2-core machine, 512 padded tokens a run (about 16 review sentences) gave 320 sentences/s
+where runs of 64 sentences gave 271 and of 256 gave 214 (README, "Execution").
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class OnnxSentenceEncoder:
         max_seq_length: int = 256,
         dimension: int = 384,
         threads: int | None = None,
+        token_budget: int = 512,
     ) -> None:
         try:
             from tokenizers import Tokenizer
@@ -55,10 +59,11 @@ class OnnxSentenceEncoder:
             raise ModelLoadError(f"ONNX embeddings need onnxruntime and tokenizers: {exc}") from exc
         self.max_seq_length = max_seq_length
         self.dimension = dimension
+        self.token_budget = max(1, token_budget)
         self.threads = threads or onnxrt.default_threads()
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
         tokenizer.enable_truncation(max_length=max_seq_length)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        tokenizer.no_padding()  # each run is padded to its own longest text
         self.tokenizer = tokenizer
         self.session: Any = onnxrt.session(model_file, self.threads)
         self._input_names = {i.name for i in self.session.get_inputs()}
@@ -78,7 +83,7 @@ class OnnxSentenceEncoder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens the model sees per text (special tokens included, after truncation)."""
-        return [sum(e.attention_mask) for e in self.tokenizer.encode_batch(list(texts))]
+        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """L2-normalized float32 vectors of shape (len(texts), dimension), in input order."""
@@ -86,17 +91,24 @@ class OnnxSentenceEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        batch_size = max(1, batch_size)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            out[rows] = self._encode_batch([texts[i] for i in rows])
+        encodings = self.tokenizer.encode_batch(texts)
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.intp, count=len(texts))
+        order = np.argsort(-lengths, kind="stable")  # longest first: a run's first is its longest
+        start = 0
+        while start < len(order):
+            longest = max(1, int(lengths[order[start]]))
+            size = max(1, min(batch_size, self.token_budget // longest))
+            rows = order[start : start + size]
+            out[rows] = self._run([encodings[i].ids for i in rows], longest)
+            start += size
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+    def _run(self, pieces: list[list[int]], longest: int) -> np.ndarray:
+        ids = np.zeros((len(pieces), longest), dtype=np.int64)
+        mask = np.zeros((len(pieces), longest), dtype=np.int64)
+        for row, piece in enumerate(pieces):
+            ids[row, : len(piece)] = piece
+            mask[row, : len(piece)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
