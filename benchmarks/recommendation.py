@@ -314,7 +314,8 @@ def main() -> None:
     result: dict[str, Any] = {
         "dataset": "MovieLens-100K (u.data + u.item as catalog)",
         "protocol": "per-user stratified random 75/25 split, seed 42; top-10 with training items removed",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at the end",
         "catalog_embedding_seconds": round(data["embed_seconds"], 2),
         "reference_ms_recommenders_ndcg@10": REFERENCE,
         "algorithms": every_algorithm(data),

@@ -1,8 +1,12 @@
 """Soak run: the real `limelight serve` on loopback at ~70 % of its measured capacity for a
 bounded time, while the `production` alias is moved every minute (a hot swap each time).
 
-Reports errors (goal 0), p50/p99 latency per window, resident memory growth of the server
-(goal < 10 %), and the swaps; writes JSON and a PNG plot under benchmarks/results/.
+The load comes from wrk (C, so the load generator does not take the server's cores): the
+capacity is wrk's closed loop at 16 connections; the soak is paced (``soak.lua``: each of 64
+connections waits a jittered interval after every answer), run as back-to-back wrk windows of
+``--window`` seconds so latency and errors are reported over time. Reports errors (goal 0),
+p50/p99 latency per window, resident memory growth of the server (goal < 10 %), the versions
+that answered and the swaps; writes JSON and a PNG plot under benchmarks/results/.
 
     .venv/bin/python benchmarks/soak.py                      # 10 minutes, swap every 60 s
     .venv/bin/python benchmarks/soak.py --duration 120 --swap-every 20   # a quick run
@@ -13,19 +17,19 @@ Loopback only; every phase is bounded in time. Not a test.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
+import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -37,12 +41,8 @@ from limelight.training import train  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 
 PATH = "/v1/models/review-sentiment/predict"
-TEXTS = [
-    "What a wonderful film",
-    "A dull, lifeless mess",
-    "I loved every minute of it",
-    "The plot made no sense and the acting was wooden",
-]
+LUA = Path(__file__).resolve().parent / "soak.lua"
+CONNECTIONS = 64  # paced connections during the soak
 
 
 def rss_mb(pid: int) -> float:
@@ -52,66 +52,22 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+def wrk(url: str, seconds: float, connections: int, pace_ms: float) -> dict[str, Any]:
+    """One wrk run of ``seconds`` against the predict route; its RESULT line as a dict."""
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+    cmd += ["-s", str(LUA), url + PATH]
+    env = {**os.environ, "SOAK_PACE_MS": f"{pace_ms:g}"}
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 90)
+    line = next((x for x in run.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {run.stdout}\n{run.stderr}")
+    result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    return result
 
 
-async def closed_loop(url: str, seconds: float, concurrency: int) -> float:
-    """Requests/s with ``concurrency`` clients calling back to back (the capacity)."""
-    done = 0
-    deadline = time.monotonic() + seconds
-
-    async def worker(client: httpx.AsyncClient, i: int) -> None:
-        nonlocal done
-        while time.monotonic() < deadline:
-            r = await client.post(PATH, json={"text": TEXTS[(done + i) % len(TEXTS)]})
-            r.raise_for_status()
-            done += 1
-
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        started = time.monotonic()
-        await asyncio.gather(*(worker(client, i) for i in range(concurrency)))
-        return done / (time.monotonic() - started)
-
-
-async def open_loop(
-    url: str, rate: float, seconds: float, records: list[tuple[float, float, int, int | None]]
-) -> None:
-    """Send ``rate`` requests/s on a fixed schedule for ``seconds`` (at most 256 in flight)."""
-    start = time.monotonic()
-    gate = asyncio.Semaphore(256)
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def one(client: httpx.AsyncClient, n: int) -> None:
-        async with gate:
-            sent = time.monotonic()
-            try:
-                r = await client.post(PATH, json={"text": TEXTS[n % len(TEXTS)]})
-                status: int | str = r.status_code
-                version = r.json().get("version") if status == 200 else None
-            except httpx.HTTPError as exc:  # no answer (e.g. a client timeout): named by type
-                status, version = type(exc).__name__, None
-            records.append((sent - start, time.monotonic() - sent, status, version))
-
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        n = 0
-        while True:
-            due = start + n / rate
-            now = time.monotonic()
-            if due - start >= seconds:
-                break
-            if due > now:
-                await asyncio.sleep(due - now)
-            task = asyncio.get_running_loop().create_task(one(client, n))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            n += 1
-        await asyncio.gather(*tasks)
+def errors_of(point: dict[str, Any]) -> int:
+    transport = sum(point[k] for k in ("connect_errors", "read_errors", "write_errors"))
+    return int(point["status_errors"] + point["timeouts"] + transport)
 
 
 def main() -> None:
@@ -120,11 +76,13 @@ def main() -> None:
     parser.add_argument("--swap-every", type=float, default=60, help="seconds between alias moves")
     parser.add_argument("--load", type=float, default=0.7, help="fraction of measured capacity")
     parser.add_argument("--calibrate", type=float, default=10, help="capacity measurement seconds")
-    parser.add_argument("--concurrency", type=int, default=16, help="clients while calibrating")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections while calibrating")
     parser.add_argument("--window", type=float, default=30, help="seconds per reported window")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if shutil.which("wrk") is None:
+        sys.exit("error: wrk is missing: apt-get install wrk")
 
     with tempfile.TemporaryDirectory(prefix="limelight-soak-") as tmp:
         home = Path(tmp) / "home"
@@ -149,15 +107,18 @@ def main() -> None:
                 f"server {server.url} pid {pid}; measuring capacity for {args.calibrate:.0f} s",
                 flush=True,
             )
-            asyncio.run(closed_loop(server.url, 3, args.concurrency))  # warm up
-            capacity = asyncio.run(closed_loop(server.url, args.calibrate, args.concurrency))
+            wrk(server.url, 3, args.concurrency, 0)  # warm up
+            calibration = wrk(server.url, args.calibrate, args.concurrency, 0)
+            capacity = calibration["requests"] / (calibration["duration_us"] / 1e6)
             rate = capacity * args.load
+            pace_ms = 1000.0 * CONNECTIONS / rate
             print(
-                f"capacity {capacity:.0f} req/s -> soak at {rate:.0f} req/s for {args.duration:.0f} s",
+                f"capacity {capacity:.0f} req/s -> soak at {rate:.0f} req/s for "
+                f"{args.duration:.0f} s ({CONNECTIONS} connections, {pace_ms:.1f} ms apart)",
                 flush=True,
             )
 
-            records: list[tuple[float, float, int | str, int | None]] = []
+            windows: list[dict[str, Any]] = []
             rss: list[tuple[float, float]] = []
             swaps: list[tuple[float, int]] = []
             stop = threading.Event()
@@ -178,7 +139,28 @@ def main() -> None:
             watcher = threading.Thread(target=background)
             watcher.start()
             try:
-                asyncio.run(open_loop(server.url, rate, args.duration, records))
+                while (started := time.monotonic() - t0) < args.duration - 1:
+                    seconds = min(args.window, args.duration - started)
+                    point = wrk(server.url, seconds, CONNECTIONS, pace_ms)
+                    windows.append(
+                        {
+                            "start_s": round(started, 1),
+                            "seconds": round(point["duration_us"] / 1e6, 2),
+                            "requests": point["requests"],
+                            "errors": errors_of(point),
+                            "statuses": point["statuses"],
+                            "p50_ms": point["p50_us"] / 1000,
+                            "p99_ms": point["p99_us"] / 1000,
+                            "max_ms": point["max_us"] / 1000,
+                            "versions": point["versions"],
+                        }
+                    )
+                    print(
+                        f"{started:6.0f} s  {point['requests']} requests, "
+                        f"{errors_of(point)} errors, p99 {point['p99_us'] / 1000:.1f} ms, "
+                        f"versions {point['versions']}",
+                        flush=True,
+                    )
             finally:
                 stop.set()
                 watcher.join()
@@ -188,43 +170,31 @@ def main() -> None:
             exit_code = server.process.wait(timeout=60)
         registry.close()
 
-    windows = []
-    for start in range(0, int(args.duration), int(args.window)):
-        inside = [r for r in records if start <= r[0] < start + args.window]
-        ok = [r[1] for r in inside if r[2] == 200]
-        windows.append(
-            {
-                "start_s": start,
-                "requests": len(inside),
-                "errors": sum(1 for r in inside if r[2] != 200),
-                "p50_ms": round(1000 * (percentile(ok, 0.50) or 0), 2),
-                "p99_ms": round(1000 * (percentile(ok, 0.99) or 0), 2),
-                "versions": sorted({r[3] for r in inside if r[3] is not None}),
-            }
-        )
     steady = [m for t, m in rss if t >= min(30.0, args.duration / 4)]
     rss_start = steady[0] if steady else float("nan")
     rss_end = statistics.mean(steady[-5:]) if steady else float("nan")
-    errors: dict[str, int] = {}
-    for r in records:
-        if r[2] != 200:
-            errors[str(r[2])] = errors.get(str(r[2]), 0) + 1
-    latencies = [r[1] for r in records if r[2] == 200]
+    requests = sum(w["requests"] for w in windows)
+    statuses: dict[str, int] = {}
+    for w in windows:
+        for status, n in w["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
     result = {
         "benchmark": "soak",
         "command": "python " + " ".join(sys.argv),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{os.cpu_count()} cores, shared with other work (load average {os.getloadavg()[0]:.1f} at the end)",
+        "machine": f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} at the end)",
         "model": "review-sentiment, TF-IDF + logistic regression (2 versions, 2000 generated reviews)",
         "capacity_rps": round(capacity, 1),
         "target_rps": round(rate, 1),
-        "achieved_rps": round(len(records) / ran, 1),
+        "achieved_rps": round(requests / ran, 1),
         "duration_s": round(ran, 1),
-        "requests": len(records),
-        "errors": sum(errors.values()),
-        "errors_by_status": errors,
-        "p50_ms": round(1000 * (percentile(latencies, 0.5) or 0), 2),
-        "p99_ms": round(1000 * (percentile(latencies, 0.99) or 0), 2),
+        "requests": requests,
+        "errors": sum(w["errors"] for w in windows),
+        "statuses": statuses,
+        "p99_ms_worst_window": max((w["p99_ms"] for w in windows), default=None),
+        "p50_ms_median_window": statistics.median(w["p50_ms"] for w in windows)
+        if windows
+        else None,
         "swaps": [{"at_s": round(t, 1), "to_version": v} for t, v in swaps],
         "rss_mb": {
             "after_warmup": round(rss_start, 1),
