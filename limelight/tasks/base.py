@@ -172,9 +172,15 @@ class Task(ABC):
     def candidates(self, algorithm: str) -> list[str]:
         from limelight.errors import InvalidInput
 
-        if algorithm == "auto":
-            return list(self.default_candidates)
-        names = [a.strip() for a in algorithm.split(",") if a.strip()]
+        """``auto`` (the task's default candidates), one name, or a comma list of names that
+        may include ``auto`` (``auto,minilm-finetune``: the defaults plus an opt-in one)."""
+        names: list[str] = []
+        for name in (a.strip() for a in algorithm.split(",")):
+            for one in self.default_candidates if name == "auto" else (name,):
+                if one and one not in names:
+                    names.append(one)
+        if not names:
+            raise InvalidInput(f"name an algorithm for {self.name}, or auto", field="algorithm")
         for name in names:
             if name not in self.algorithms:
                 known = ", ".join(self.algorithms)

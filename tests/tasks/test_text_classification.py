@@ -19,8 +19,13 @@ COLUMNS = {"text": "review", "target": "sentiment"}
 def test_registry_of_tasks_and_algorithms() -> None:
     assert "text-classification" in TASKS
     task = get_task("text-classification")
-    # auto tries every algorithm except the slow-to-train neural ones (opt-in by name)
-    assert set(task.default_candidates) == set(ALGORITHMS) - {"gru", "minilm-finetune"}
+    # auto tries every algorithm but fine-tuned MiniLM, which joins by name
+    assert set(task.default_candidates) == set(ALGORITHMS) - {"minilm-finetune"}
+    assert task.candidates("auto,minilm-finetune") == [*task.default_candidates, "minilm-finetune"]
+    assert task.candidates("naive-bayes, auto") == [
+        "naive-bayes",
+        *(n for n in task.default_candidates if n != "naive-bayes"),
+    ]
     with pytest.raises(InvalidInput, match="unknown task"):
         get_task("nope")
     with pytest.raises(InvalidInput, match="unknown algorithm 'svm'"):
