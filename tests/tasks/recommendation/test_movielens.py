@@ -33,6 +33,15 @@ def slice_files(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     return out / "ratings.csv", out / "items.csv"
 
 
+def assert_recommends_unseen(recs: Recommender, user: str) -> None:
+    """A known user gets 10 personalized items, none already seen, each explained by seen ones."""
+    seen = set(recs.history_of(user))
+    answer = recs.recommend(RecommendInput(user_id=user, k=10))
+    ids = [i["item_id"] for i in answer["items"]]
+    assert answer["strategy"] == "personalized" and len(ids) == 10 and not set(ids) & seen
+    assert all(set(i.get("because", [])) <= seen for i in answer["items"])
+
+
 @pytest.mark.slow
 def test_every_algorithm_on_a_movielens_slice(
     registry: Registry, slice_files: tuple[Path, Path]
@@ -109,11 +118,7 @@ def test_rp3beta_on_a_movielens_slice_serves_forgets_and_round_trips(
     assert len(version.manifest["leaderboard"]) == len(grid)
     recs = load(registry, "ml-rp3").predictor
     assert isinstance(recs, Recommender)
-    seen = set(recs.history_of("7"))
-    answer = recs.recommend(RecommendInput(user_id="7", k=10))
-    ids = [i["item_id"] for i in answer["items"]]
-    assert answer["strategy"] == "personalized" and len(ids) == 10 and not set(ids) & seen
-    assert all(set(i.get("because", [])) <= seen for i in answer["items"])
+    assert_recommends_unseen(recs, "7")
     assert recs.similar(SimilarInput(item_id="50", k=5))["strategy"] == "collaborative"
 
     # round trip: the stored arrays give the same scores as the scorer they came from
@@ -178,11 +183,7 @@ def test_time_ease_on_a_movielens_slice_serves_round_trips_and_forgets_exactly(
         timed = load(registry, "ml-time").predictor
         assert isinstance(timed, Recommender)
     params = version.manifest["params"]
-    seen = set(timed.history_of("7"))
-    answer = timed.recommend(RecommendInput(user_id="7", k=10))
-    ids = [i["item_id"] for i in answer["items"]]
-    assert answer["strategy"] == "personalized" and len(ids) == 10 and not set(ids) & seen
-    assert all(set(i.get("because", [])) <= seen for i in answer["items"])
+    assert_recommends_unseen(timed, "7")
     session = timed.recommend(RecommendInput(user_id="stranger", k=5, recent_items=["50", "181"]))
     assert session["strategy"] == "session" and not {"50", "181"} & {
         i["item_id"] for i in session["items"]
