@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from limelight.data import read_table
 from limelight.errors import DataError
@@ -145,6 +146,31 @@ def read_catalog(source: str | Path | pd.DataFrame, item_column: str | None = No
         texts.append(". ".join(parts))
     catalog.texts = texts
     return catalog
+
+
+def tag_matrix(catalog: Catalog | None, min_items: int = 2) -> sp.csr_matrix | None:
+    """Items × tags indicator (0/1, items in ``catalog.ids`` order): one column per distinct
+    value of every tag column (``genres:Comedy``...), kept when at least ``min_items`` items
+    hold it (a tag of one item links nothing). None when there is no such tag."""
+    if catalog is None or not catalog.tags:
+        return None
+    columns: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for name, per_item in catalog.tags.items():
+        for item, tags in enumerate(per_item):
+            for tag in dict.fromkeys(tags):
+                rows.append(item)
+                cols.append(columns.setdefault(f"{name}:{tag}", len(columns)))
+    if not rows:
+        return None
+    full = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(catalog.ids), len(columns))
+    )
+    keep = np.flatnonzero(np.asarray(full.sum(axis=0)).ravel() >= min_items)
+    if len(keep) == 0:
+        return None
+    return sp.csr_matrix(full[:, keep])
 
 
 def embed_texts(texts: list[str]) -> np.ndarray:

@@ -31,7 +31,7 @@ def configurations(
     name: str, given: dict[str, Any] | None, best: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The parameter sets to try: the user's, if given; else the algorithm's search space. The
-    hybrid takes its collaborative part's L2 from the best EASE found so far."""
+    hybrid takes its collaborative part's L2 and tag weight from the best EASE found so far."""
     algorithm = ALGORITHMS[name]
     if given:
         return [dict(given)]
@@ -39,7 +39,18 @@ def configurations(
     if name == "hybrid" and "ease" in best:
         for params in space:
             params.setdefault("l2", best["ease"]["l2"])
+            params.setdefault("tag_weight", best["ease"].get("tag_weight", 0.0))
     return space
+
+
+def tag_configurations(
+    name: str, given: dict[str, Any] | None, best: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Second stage, when the catalog has tags: the best of the algorithm's grid with each of
+    its ``tag_grid`` weights (nothing when the user gave parameters or the grid found none)."""
+    if given or best is None:
+        return []
+    return [{**best, "tag_weight": w} for w in ALGORITHMS[name].tag_grid]
 
 
 def select(
@@ -50,6 +61,7 @@ def select(
     content: np.ndarray | None,
     *,
     times: sp.csr_matrix | None = None,
+    tags: sp.csr_matrix | None = None,
     seed: int,
     progress: Progress,
     budget_seconds: float,
@@ -70,33 +82,41 @@ def select(
             skipped.append(name)
             progress.log(f"{name}: skipped (needs the time of every interaction: --time COLUMN)")
             continue
-        for params in configurations(name, given.get(name), best_params):
-            if leaderboard and time.perf_counter() - started > budget_seconds:
-                over_budget += 1
-                continue
-            try:
-                algorithm = algorithm_cls(**params)
-            except TypeError as exc:
-                raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
-            began = time.perf_counter()
-            scorer = algorithm.build(seed).fit(fit, content, seed, times=times)
-            fit_seconds = time.perf_counter() - began
-            metrics = ranking_metrics(scorer, fit, validation)
-            score = metrics[SELECTION_METRIC]
-            leaderboard.append(
-                {
-                    "algorithm": name,
-                    "params": algorithm.get_params(),
-                    "score": score,
-                    "validation_ndcg@10": score,
-                    "validation_recall@10": metrics["recall@10"],
-                    "fit_seconds": round(fit_seconds, 3),
-                }
-            )
-            progress.log(f"{name} {params}: validation nDCG@10 {score:.4f} ({fit_seconds:.1f} s)")
-            if score > best_scores.get(name, -1.0):
-                best_scores[name] = score
-                best_params[name] = algorithm.get_params()
+        stages = [configurations(name, given.get(name), best_params)]
+        if tags is not None and algorithm_cls.tag_grid:
+            stages.append([])  # filled from the first stage's best
+        for stage, space in enumerate(stages):
+            if stage == 1:
+                space = tag_configurations(name, given.get(name), best_params.get(name))
+            for params in space:
+                if leaderboard and time.perf_counter() - started > budget_seconds:
+                    over_budget += 1
+                    continue
+                try:
+                    algorithm = algorithm_cls(**params)
+                except TypeError as exc:
+                    raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
+                began = time.perf_counter()
+                scorer = algorithm.build(seed).fit(fit, content, seed, times=times, tags=tags)
+                fit_seconds = time.perf_counter() - began
+                metrics = ranking_metrics(scorer, fit, validation)
+                score = metrics[SELECTION_METRIC]
+                leaderboard.append(
+                    {
+                        "algorithm": name,
+                        "params": algorithm.get_params(),
+                        "score": score,
+                        "validation_ndcg@10": score,
+                        "validation_recall@10": metrics["recall@10"],
+                        "fit_seconds": round(fit_seconds, 3),
+                    }
+                )
+                progress.log(
+                    f"{name} {params}: validation nDCG@10 {score:.4f} ({fit_seconds:.1f} s)"
+                )
+                if score > best_scores.get(name, -1.0):
+                    best_scores[name] = score
+                    best_params[name] = algorithm.get_params()
         progress.advance(1)
     if not leaderboard:
         raise InvalidInput(

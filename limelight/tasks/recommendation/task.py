@@ -15,7 +15,7 @@ from limelight.errors import InvalidInput
 from limelight.tasks.base import Progress, Task, TrainOptions, TrainOutcome
 from limelight.tasks.recommendation import store
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
-from limelight.tasks.recommendation.catalog import Catalog, embed_texts, read_catalog
+from limelight.tasks.recommendation.catalog import Catalog, embed_texts, read_catalog, tag_matrix
 from limelight.tasks.recommendation.evaluation import ranking_metrics
 from limelight.tasks.recommendation.interactions import clean_interactions
 from limelight.tasks.recommendation.recommender import Recommender
@@ -129,6 +129,7 @@ class Recommendation(Task):
             train_part, method, 1 - float(extra["validation_fraction"]), options.seed + 1
         )
         embeddings = None
+        tags = tag_matrix(catalog)
         if catalog is not None:
             progress.stage("embedding the catalog (MiniLM)")
             embeddings = embed_texts(catalog.texts)
@@ -141,6 +142,7 @@ class Recommendation(Task):
             matrix(validation_part, user_ix, item_ix),
             embeddings,
             times=time_matrix(fit_part, user_ix, item_ix),
+            tags=tags,
             seed=options.seed,
             progress=progress,
             budget_seconds=float(extra["search_budget_seconds"]),
@@ -152,7 +154,7 @@ class Recommendation(Task):
         train_times = time_matrix(train_part, user_ix, item_ix)
         began = time.perf_counter()
         scorer = algorithm.build(options.seed).fit(
-            train_matrix, embeddings, options.seed, times=train_times
+            train_matrix, embeddings, options.seed, times=train_times, tags=tags
         )
         fit_seconds = time.perf_counter() - began
         metrics = ranking_metrics(scorer, train_matrix, test_matrix)
@@ -167,7 +169,11 @@ class Recommendation(Task):
         if extra["refit_on_all"]:
             progress.stage(f"refitting {choice.name} on every interaction")
             scorer = algorithm.build(options.seed).fit(
-                full, embeddings, options.seed, times=time_matrix(clean, user_ix, item_ix)
+                full,
+                embeddings,
+                options.seed,
+                times=time_matrix(clean, user_ix, item_ix),
+                tags=tags,
             )
         served = full if extra["refit_on_all"] else train_matrix
 
@@ -206,6 +212,7 @@ class Recommendation(Task):
                 "users": len(users),
                 "items": len(items),
                 "catalog": _catalog_info(catalog, extra["items"]),
+                "catalog_tags": 0 if tags is None else int(tags.shape[1]),
                 "served_from": "all interactions" if extra["refit_on_all"] else "training part",
                 "columns": dict(options.columns),
             },

@@ -31,7 +31,13 @@ def genre_of(item: str) -> str:
 TINY_PARAMS = {"bpr": {"factors": 16, "learning_rate": 0.05, "iterations": 200}}
 
 
-def train_recs(registry: Registry, algorithm: str, name: str = "recs", **extra: Any) -> Recommender:
+def train_recs(
+    registry: Registry,
+    algorithm: str,
+    name: str = "recs",
+    params: dict[str, dict[str, Any]] | None = None,
+    **extra: Any,
+) -> Recommender:
     train(
         registry,
         "recommendation",
@@ -39,7 +45,7 @@ def train_recs(registry: Registry, algorithm: str, name: str = "recs", **extra: 
         name=name,
         columns=COLUMNS,
         algorithm=algorithm,
-        params=TINY_PARAMS,
+        params={**TINY_PARAMS, **(params or {})},
         extra=extra,
     )
     predictor = load(registry, name).predictor

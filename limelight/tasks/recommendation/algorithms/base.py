@@ -30,10 +30,13 @@ class Scorer(ABC):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> Scorer:
         """Learn from ``X`` (users × items, 1.0 per positive interaction). ``times``, when the
         log has a time column, holds each interaction's time in seconds with exactly the
-        sparsity of ``X`` (see ``aligned_times``); scorers that do not use time ignore it."""
+        sparsity of ``X`` (see ``aligned_times``); scorers that do not use time ignore it.
+        ``tags``, when the catalog has tag columns (genres...), is the items × tags indicator
+        matrix (see ``catalog.tag_matrix``); scorers that do not use tags ignore it."""
 
     @abstractmethod
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -72,6 +75,9 @@ class RecAlgorithm(Algorithm):
     needs_time: ClassVar[bool] = False
     #: parameter sets tried by auto mode (each merged over the defaults)
     grid: ClassVar[tuple[dict[str, Any], ...]] = ({},)
+    #: ``tag_weight`` values auto mode tries on top of the best of ``grid`` when the catalog
+    #: has tags (empty: the algorithm does not use tags)
+    tag_grid: ClassVar[tuple[float, ...]] = ()
 
     @abstractmethod
     def build(self, seed: int) -> Scorer: ...

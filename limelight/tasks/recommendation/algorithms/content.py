@@ -21,6 +21,7 @@ class ContentScorer(Scorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> ContentScorer:
         if content is None:
             raise InvalidInput(

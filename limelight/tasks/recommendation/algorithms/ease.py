@@ -5,7 +5,29 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from limelight.errors import InvalidInput
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer, dense_rows
+
+
+def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np.ndarray:
+    """``gram`` plus catalog tags as pseudo-users: ``w · mean(diag(gram)) · S Sᵀ`` for the
+    items × tags indicator S, so two items that share a tag gain co-occurrence as if that many
+    users (a ``weight`` share of an average item's count) had taken both. Items with no
+    interactions get item-item weights from their tags alone. ``weight`` 0 returns ``gram``."""
+    if weight == 0:
+        return gram
+    if weight < 0 or not np.isfinite(weight):
+        raise InvalidInput("tag_weight must be a number >= 0", field="params")
+    if tags is None:
+        raise InvalidInput(
+            "tag_weight needs an item catalog with a tag column (--items FILE with genres/tags)",
+            field="params",
+        )
+    if tags.shape[0] != gram.shape[0]:
+        raise ValueError("tags must have one row per item")
+    scale = float(np.mean(np.diag(gram))) if gram.size else 0.0
+    s = sp.csr_matrix(tags, dtype=np.float64)
+    return gram + (weight * max(scale, 1.0)) * np.asarray((s @ s.T).toarray())
 
 
 def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
@@ -21,11 +43,13 @@ def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
 class EASEScorer(Scorer):
     forgets: ClassVar[str] = (
         "the user's history, and their rows in the Gram matrix XᵀX; the item-item weights are "
-        "recomputed without them (exact, one matrix inversion)"
+        "recomputed without them (exact, one matrix inversion; the catalog tags' share of the "
+        "Gram, which no user added, stays as trained)"
     )
 
-    def __init__(self, l2: float) -> None:
+    def __init__(self, l2: float, tag_weight: float = 0.0) -> None:
         self.l2 = l2
+        self.tag_weight = tag_weight
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
 
@@ -36,10 +60,13 @@ class EASEScorer(Scorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> EASEScorer:
         binary = (X > 0).astype(np.float32)
-        self.gram_ = np.asarray((binary.T @ binary).toarray(), dtype=np.float32)
-        self.weights_ = ease_weights(self.gram_, self.l2)
+        gram = np.asarray((binary.T @ binary).toarray(), dtype=np.float64)
+        gram = with_tags(gram, tags, self.tag_weight)
+        self.gram_ = gram.astype(np.float32)
+        self.weights_ = ease_weights(gram, self.l2)
         return self
 
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -50,7 +77,7 @@ class EASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> EASEScorer:
         x = (dense_rows(row) > 0).astype(np.float32)
-        new = EASEScorer(self.l2)
+        new = EASEScorer(self.l2, self.tag_weight)
         new.gram_ = np.maximum(self.gram_ - x.T @ x, 0)
         new.weights_ = ease_weights(new.gram_, self.l2)
         return new
@@ -66,11 +93,22 @@ class EASEScorer(Scorer):
 
 class EASE(RecAlgorithm):
     name = "ease"
-    description = "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized"
+    description = (
+        "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized; with a "
+        "catalog, its tags can join the Gram as pseudo-users (tag_weight)"
+    )
     grid = tuple({"l2": v} for v in (50.0, 150.0, 300.0, 500.0, 700.0, 1000.0, 2000.0))
+    tag_grid = (0.03, 0.1, 0.3, 1.0)
 
-    def __init__(self, *, l2: float = 500.0) -> None:
+    def __init__(self, *, l2: float = 500.0, tag_weight: float = 0.0) -> None:
         self.l2 = l2
+        self.tag_weight = tag_weight
 
     def build(self, seed: int) -> EASEScorer:
-        return EASEScorer(float(self.l2))
+        check_params(self.l2, self.tag_weight)
+        return EASEScorer(float(self.l2), float(self.tag_weight))
+
+
+def check_params(l2: float, tag_weight: float) -> None:
+    if not (l2 > 0 and tag_weight >= 0 and np.isfinite(l2) and np.isfinite(tag_weight)):
+        raise InvalidInput("ease needs l2 > 0 and tag_weight >= 0", field="params")

@@ -89,6 +89,7 @@ class ALSScorer(FactorScorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> ALSScorer:
         from implicit.cpu.als import AlternatingLeastSquares
 
@@ -131,6 +132,7 @@ class BPRScorer(FactorScorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> BPRScorer:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 

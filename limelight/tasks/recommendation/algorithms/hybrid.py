@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer
 from limelight.tasks.recommendation.algorithms.content import ContentScorer
-from limelight.tasks.recommendation.algorithms.ease import EASEScorer
+from limelight.tasks.recommendation.algorithms.ease import EASEScorer, check_params
 
 
 def _standardize(scores: np.ndarray) -> np.ndarray:
@@ -17,18 +17,22 @@ def _standardize(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridScorer(Scorer):
-    """EASE (collaborative) plus content similarity. Each is standardized per user; the content
+    """EASE (collaborative; with catalog tags in its Gram when tag_weight > 0) plus content
+    similarity. Each is standardized per user; the content
     part of item i is weighted content_weight * shrink / (n_i + shrink), where n_i counts the
     item's interactions, so items with few or no interactions are ranked by their content while
     well-known items are ranked mostly by collaborative evidence."""
 
     forgets: ClassVar[str] = EASEScorer.forgets + "; item interaction counts are updated"
 
-    def __init__(self, l2: float, content_weight: float, shrink: float) -> None:
+    def __init__(
+        self, l2: float, content_weight: float, shrink: float, tag_weight: float = 0.0
+    ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
         self.shrink = shrink
-        self.collaborative = EASEScorer(l2)
+        self.tag_weight = tag_weight
+        self.collaborative = EASEScorer(l2, tag_weight)
         self.content = ContentScorer()
         self.counts_ = np.zeros(0, np.float32)
 
@@ -43,9 +47,10 @@ class HybridScorer(Scorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> HybridScorer:
         self.content.fit(X, content, seed)
-        self.collaborative.fit(X, content, seed)
+        self.collaborative.fit(X, content, seed, tags=tags)
         self.counts_ = np.asarray((X > 0).sum(axis=0), dtype=np.float32).ravel()
         return self
 
@@ -61,7 +66,7 @@ class HybridScorer(Scorer):
         return collab / np.maximum(scale, 1e-9) + self._mix[targets][None, :] * content
 
     def forget(self, row: sp.csr_matrix, user: int) -> HybridScorer:
-        new = HybridScorer(self.l2, self.content_weight, self.shrink)
+        new = HybridScorer(self.l2, self.content_weight, self.shrink, self.tag_weight)
         new.content = self.content
         new.collaborative = self.collaborative.forget(row, user)
         x = np.asarray((row > 0).toarray(), dtype=np.float32).ravel()
@@ -88,11 +93,20 @@ class Hybrid(RecAlgorithm):
     )
 
     def __init__(
-        self, *, l2: float = 500.0, content_weight: float = 0.3, shrink: float = 5.0
+        self,
+        *,
+        l2: float = 500.0,
+        content_weight: float = 0.3,
+        shrink: float = 5.0,
+        tag_weight: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
         self.shrink = shrink
+        self.tag_weight = tag_weight
 
     def build(self, seed: int) -> HybridScorer:
-        return HybridScorer(float(self.l2), float(self.content_weight), float(self.shrink))
+        check_params(self.l2, self.tag_weight)
+        return HybridScorer(
+            float(self.l2), float(self.content_weight), float(self.shrink), float(self.tag_weight)
+        )

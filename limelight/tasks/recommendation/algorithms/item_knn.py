@@ -39,6 +39,7 @@ class ItemKNNScorer(Scorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> ItemKNNScorer:
         binary = (X > 0).astype(np.float32)
         self.cooc_ = np.asarray((binary.T @ binary).toarray(), dtype=np.float32)

@@ -21,6 +21,7 @@ class PopularityScorer(Scorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> PopularityScorer:
         self.counts_ = np.asarray(X.sum(axis=0), dtype=np.float32).ravel()
         return self

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer, aligned_times
-from limelight.tasks.recommendation.algorithms.ease import ease_weights
+from limelight.tasks.recommendation.algorithms.ease import ease_weights, with_tags
 
 
 def pair_weights(times: np.ndarray, tau: float, beta: float) -> np.ndarray:
@@ -51,13 +51,15 @@ class TimeEASEScorer(Scorer):
     forgets: ClassVar[str] = (
         "the user's history, their time-weighted pairs in the Gram matrix and their stored "
         "interaction times; the item-item weights are recomputed without them (exact, one "
-        "matrix inversion)"
+        "matrix inversion; the catalog tags' share of the Gram, which no user added, stays as "
+        "trained)"
     )
 
-    def __init__(self, l2: float, tau: float, beta: float) -> None:
+    def __init__(self, l2: float, tau: float, beta: float, tag_weight: float = 0.0) -> None:
         self.l2 = l2
         self.tau = tau
         self.beta = beta
+        self.tag_weight = tag_weight
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
         self.times_ = sp.csr_matrix((0, 0), dtype=np.float64)
@@ -69,9 +71,10 @@ class TimeEASEScorer(Scorer):
         seed: int,
         *,
         times: sp.csr_matrix | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> TimeEASEScorer:
         self.times_ = sp.csr_matrix(aligned_times(X, times), dtype=np.float64, copy=True)
-        gram = time_gram(self.times_, self.tau, self.beta)
+        gram = with_tags(time_gram(self.times_, self.tau, self.beta), tags, self.tag_weight)
         self.gram_ = gram.astype(np.float32)
         self.weights_ = ease_weights(gram, self.l2)
         return self
@@ -84,7 +87,7 @@ class TimeEASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> TimeEASEScorer:
         """Removes exactly what the user added at fit time: their stored times' pair weights."""
-        new = TimeEASEScorer(self.l2, self.tau, self.beta)
+        new = TimeEASEScorer(self.l2, self.tau, self.beta, self.tag_weight)
         new.gram_ = self.gram_.copy()
         new.times_ = self.times_
         if 0 <= user < self.times_.shape[0]:
@@ -122,7 +125,8 @@ class TimeEASE(RecAlgorithm):
     name = "time-ease"
     description = (
         "EASE over a time-weighted Gram: item pairs a user took within minutes of each other "
-        "count more (needs a time column)"
+        "count more (needs a time column); with a catalog, its tags can join the Gram as "
+        "pseudo-users (tag_weight)"
     )
     needs_time = True
     grid = (
@@ -132,16 +136,24 @@ class TimeEASE(RecAlgorithm):
         {"tau": 1200.0, "beta": 0.05, "l2": 300.0},
     )
 
-    def __init__(self, *, l2: float = 100.0, tau: float = 60.0, beta: float = 0.2) -> None:
+    tag_grid = (0.03, 0.1, 0.3, 1.0)
+
+    def __init__(
+        self, *, l2: float = 100.0, tau: float = 60.0, beta: float = 0.2, tag_weight: float = 0.0
+    ) -> None:
         self.l2 = l2
         self.tau = tau
         self.beta = beta
+        self.tag_weight = tag_weight
 
     def build(self, seed: int) -> TimeEASEScorer:
-        if not (self.tau > 0 and self.beta >= 0 and self.l2 > 0):
+        if not (self.tau > 0 and self.beta >= 0 and self.l2 > 0 and self.tag_weight >= 0):
             from limelight.errors import InvalidInput
 
             raise InvalidInput(
-                "time-ease needs tau > 0 (seconds), beta >= 0 and l2 > 0", field="params"
+                "time-ease needs tau > 0 (seconds), beta >= 0, l2 > 0 and tag_weight >= 0",
+                field="params",
             )
-        return TimeEASEScorer(float(self.l2), float(self.tau), float(self.beta))
+        return TimeEASEScorer(
+            float(self.l2), float(self.tau), float(self.beta), float(self.tag_weight)
+        )
