@@ -216,3 +216,50 @@ def test_time_ease_on_a_movielens_slice_serves_round_trips_and_forgets_exactly(
         rtol=1e-4,
         atol=1e-5,
     )
+
+
+def test_ease_searches_catalog_genres_on_a_movielens_slice(
+    registry: Registry, slice_files: tuple[Path, Path]
+) -> None:
+    from limelight.tasks.recommendation.algorithms import ALGORITHMS
+
+    ratings, items = slice_files
+    version = train(
+        registry,
+        "recommendation",
+        ratings,
+        name="ml-tags",
+        columns=COLUMNS,
+        algorithm="ease",
+        extra={"items": str(items)},
+    )
+    manifest = version.manifest
+    assert 15 <= manifest["data"]["catalog_tags"] <= 19  # MovieLens' genres
+    board = manifest["leaderboard"]
+    assert len(board) == len(ALGORITHMS["ease"].grid) + len(ALGORITHMS["ease"].tag_grid)
+    tagged = [row["score"] for row in board if row["params"]["tag_weight"] > 0]
+    plain = [row["score"] for row in board if row["params"]["tag_weight"] == 0]
+    assert len(tagged) == 4 and max(tagged) > max(plain) - 0.02  # genres do not hurt
+    if manifest["params"]["tag_weight"] == 0:  # validation may keep them out; force them in
+        version = train(
+            registry,
+            "recommendation",
+            ratings,
+            name="ml-tags",
+            columns=COLUMNS,
+            algorithm="ease",
+            params={"ease": {"l2": 300.0, "tag_weight": 0.3}},
+            extra={"items": str(items)},
+        )
+    recs = load(registry, "ml-tags").predictor
+    assert isinstance(recs, Recommender)
+    assert_recommends_unseen(recs, "7")
+    # the catalog's 30 movies nobody in the slice rated are scored from their genres
+    unrated = [i for i in recs.items if recs._state.popularity[recs.item_index[i]] == 0]
+    assert len(unrated) == 30
+    state = recs._state
+    user = state.user_index["7"]
+    scores = state.scorer.score(state.history[user], np.asarray([user]))[0]
+    cold = scores[[recs.item_index[i] for i in unrated]]  # plain EASE: all exactly 0
+    assert np.isfinite(cold).all() and np.abs(cold).max() > 0
+    assert len(np.unique(np.round(cold, 6))) > 5
