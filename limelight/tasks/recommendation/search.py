@@ -65,22 +65,35 @@ def select(
     seed: int,
     progress: Progress,
     budget_seconds: float,
+    max_dense_items: int | None = None,
 ) -> Choice:
     started = time.perf_counter()
     leaderboard: list[dict[str, Any]] = []
     best_params: dict[str, dict[str, Any]] = {}
     best_scores: dict[str, float] = {}
     skipped: list[str] = []
+    reasons: list[str] = []
     over_budget = 0
     for name in names:
         algorithm_cls = ALGORITHMS[name]
         if algorithm_cls.needs_content and content is None:
             skipped.append(name)
+            reasons.append(f"{name} needs an item catalog with text (--items FILE)")
             progress.log(f"{name}: skipped (needs an item catalog with text: --items FILE)")
             continue
         if algorithm_cls.needs_time and times is None:
             skipped.append(name)
+            reasons.append(f"{name} needs a time for every interaction (--time COLUMN)")
             progress.log(f"{name}: skipped (needs the time of every interaction: --time COLUMN)")
+            continue
+        n_items = fit.shape[1]
+        if algorithm_cls.dense_items and max_dense_items is not None and n_items > max_dense_items:
+            skipped.append(name)
+            reasons.append(
+                f"{name} holds items × items matrices and {n_items:,} items exceed "
+                f"max_dense_items={max_dense_items:,}"
+            )
+            progress.log(f"{name}: skipped ({reasons[-1]})")
             continue
         stages = [configurations(name, given.get(name), best_params)]
         if tags is not None and algorithm_cls.tag_grid:
@@ -120,8 +133,7 @@ def select(
         progress.advance(1)
     if not leaderboard:
         raise InvalidInput(
-            "no candidate could be trained: content and hybrid need an item catalog (--items "
-            "FILE), time-ease needs a time for every interaction (--time COLUMN)",
+            "no candidate could be trained: " + "; ".join(reasons or ["nothing to try"]),
             field="algorithm",
         )
     leaderboard.sort(key=lambda row: -row["score"])

@@ -33,6 +33,9 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "min_user_interactions": 1,
     "min_item_interactions": 1,
     "search_budget_seconds": 40.0,
+    # item-item models (item-knn, rp3beta, ease, time-ease, hybrid) hold items × items float
+    # matrices: 10,000 items is ~0.4 GB per float32 copy and an EASE fit of tens of seconds
+    "max_dense_items": 10_000,
     "refit_on_all": True,
 }
 
@@ -146,6 +149,7 @@ class Recommendation(Task):
             seed=options.seed,
             progress=progress,
             budget_seconds=float(extra["search_budget_seconds"]),
+            max_dense_items=_positive_int(extra["max_dense_items"], "max_dense_items"),
         )
         algorithm = ALGORITHMS[choice.name](**choice.params)
         progress.stage(f"evaluating {choice.name} on the test split")
@@ -223,12 +227,24 @@ class Recommendation(Task):
                 "skipped": choice.skipped,
                 "over_budget": choice.over_budget,
                 "budget_seconds": extra["search_budget_seconds"],
+                "max_dense_items": extra["max_dense_items"],
                 "refit": "train part for the test metrics, then all interactions to serve",
             },
         )
 
     def load(self, folder: Path, manifest: dict[str, Any]) -> Recommender:
         return store.load(folder, manifest)
+
+
+def _positive_int(value: Any, name: str) -> int | None:
+    """None (no limit) or an integer >= 1, else a clear InvalidInput."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+        raise InvalidInput(f"{name} must be a whole number >= 1 (or None)", field=name)
+    if isinstance(value, float) and not value.is_integer():
+        raise InvalidInput(f"{name} must be a whole number >= 1 (or None)", field=name)
+    return int(value)
 
 
 def _catalog_info(catalog: Catalog | None, source: Any) -> dict[str, Any] | None:

@@ -209,3 +209,23 @@ def test_same_seed_same_recommendations(registry: Registry, algorithm: str) -> N
     second = train_recs(registry, algorithm, name="second")
     query = RecommendInput(user_id="u7", k=10)
     assert first.recommend(query) == second.recommend(query)
+
+
+def test_item_item_models_are_refused_above_max_dense_items(registry: Registry) -> None:
+    from limelight.errors import InvalidInput
+
+    # the log has 80 items: above a limit of 50, the items × items models are not fitted
+    with pytest.raises(InvalidInput, match="items × items matrices and 80 items exceed"):
+        train_recs(registry, "ease,item-knn", max_dense_items=50)
+    for bad in (0, -3, 2.5, "many", True):
+        with pytest.raises(InvalidInput, match="max_dense_items must be"):
+            train_recs(registry, "ease", max_dense_items=bad)
+    assert registry.list_models() == []
+    recs = train_recs(registry, "auto", max_dense_items=50)
+    manifest = registry.resolve("recs").manifest
+    dense = {name for name, cls in ALGORITHMS.items() if cls.dense_items}
+    assert dense == {"item-knn", "rp3beta", "ease", "time-ease", "hybrid"}
+    assert dense - {"hybrid"} <= set(manifest["selection"]["skipped"])  # hybrid: no catalog
+    assert {row["algorithm"] for row in manifest["leaderboard"]} == {"popularity", "als", "bpr"}
+    assert manifest["selection"]["max_dense_items"] == 50
+    assert recs.recommend(RecommendInput(user_id="u0", k=5))["strategy"] == "personalized"

@@ -73,6 +73,9 @@ class RecAlgorithm(Algorithm):
     needs_content: ClassVar[bool] = False
     #: fit() needs ``times`` (auto mode skips the algorithm when the log has no time column)
     needs_time: ClassVar[bool] = False
+    #: the model holds dense items × items matrices (memory grows with items², fitting EASE
+    #: with items³): training refuses it above the ``max_dense_items`` option
+    dense_items: ClassVar[bool] = False
     #: parameter sets tried by auto mode (each merged over the defaults)
     grid: ClassVar[tuple[dict[str, Any], ...]] = ({},)
     #: ``tag_weight`` values auto mode tries on top of the best of ``grid`` when the catalog

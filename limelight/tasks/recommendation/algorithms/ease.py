@@ -93,6 +93,7 @@ class EASEScorer(Scorer):
 
 class EASE(RecAlgorithm):
     name = "ease"
+    dense_items = True
     description = (
         "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized; with a "
         "catalog, its tags can join the Gram as pseudo-users (tag_weight)"

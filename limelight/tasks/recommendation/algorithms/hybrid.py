@@ -85,6 +85,7 @@ class HybridScorer(Scorer):
 
 class Hybrid(RecAlgorithm):
     name = "hybrid"
+    dense_items = True
     description = "EASE blended with MiniLM content similarity, content weighted up for rare items"
     needs_content = True
     grid = (

@@ -70,6 +70,7 @@ class ItemKNNScorer(Scorer):
 
 class ItemKNN(RecAlgorithm):
     name = "item-knn"
+    dense_items = True
     description = "item-item cosine similarity with shrinkage, top-N neighbours per item"
     grid = (
         {"neighbors": 50, "shrinkage": 10.0},

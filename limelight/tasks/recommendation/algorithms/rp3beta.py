@@ -96,6 +96,7 @@ class RP3betaScorer(Scorer):
 
 class RP3beta(RecAlgorithm):
     name = "rp3beta"
+    dense_items = True
     description = (
         "RP3beta (Christoffel et al. 2015): item -> user -> item random walk, popularity "
         "down-weighted by degree^beta"

@@ -123,6 +123,7 @@ class TimeEASEScorer(Scorer):
 
 class TimeEASE(RecAlgorithm):
     name = "time-ease"
+    dense_items = True
     description = (
         "EASE over a time-weighted Gram: item pairs a user took within minutes of each other "
         "count more (needs a time column); with a catalog, its tags can join the Gram as "
