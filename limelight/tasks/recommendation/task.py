@@ -34,7 +34,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "min_item_interactions": 1,
     "search_budget_seconds": 40.0,
     # item-item models (item-knn, rp3beta, ease, time-ease, hybrid) hold items × items float
-    # matrices: 10,000 items is ~0.4 GB per float32 copy and an EASE fit of tens of seconds
+    # matrices: at 10,000 items one EASE fit took 26 s and 4.8 GB peak on the 2-core machine
     "max_dense_items": 10_000,
     "refit_on_all": True,
 }
