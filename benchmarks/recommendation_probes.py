@@ -36,7 +36,7 @@ from limelight.data.datasets import movielens_items, movielens_ratings
 from limelight.settings import Settings
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.algorithms.base import Scorer
-from limelight.tasks.recommendation.algorithms.ease import ease_weights
+from limelight.tasks.recommendation.algorithms.ease import ease_weights, with_tags
 from limelight.tasks.recommendation.algorithms.time_ease import time_gram
 from limelight.tasks.recommendation.evaluation import ranking_metrics
 from limelight.tasks.recommendation.interactions import clean_interactions
@@ -182,40 +182,51 @@ def side_rows(catalog: pd.DataFrame, items: dict[str, int], decades: bool) -> np
     return np.asarray(tags.fillna(0).to_numpy(dtype=np.float64).T)
 
 
-def side_information(
-    parts: tuple[Part, Part], rows: np.ndarray, weights: tuple[float, ...], label: str
+def row(parts: tuple[Part, Part], scores: list[np.ndarray], **key: Any) -> dict[str, Any]:
+    """One configuration's validation and test nDCG@10, with what identifies it."""
+    return {**key, "validation": parts[0].ndcg(scores[0]), "test": parts[1].ndcg(scores[1])}
+
+
+def finish(
+    name: str, table: list[dict[str, Any]], seconds: float, alone: str = ""
 ) -> dict[str, Any]:
-    """time-ease (defaults) with ``weight · rows`` added to its Gram as pseudo-users, i.e.
-    G + w · SᵀS: items that share tags are pulled together (a catalog-aware EASE)."""
-    started = time.perf_counter()
-    grams = []
-    for part in parts:
-        assert part.T is not None
-        grams.append(time_gram(sp.csr_matrix(part.T, dtype=np.float64), 60.0, 0.2))
-    tags = rows.T @ rows
-    table = []
-    for w in (0.0, *weights):
-        scores = [
-            np.asarray(p.X @ ease_weights(g + w * tags, 100.0), dtype=np.float64)
-            for p, g in zip(parts, grams, strict=True)
-        ]
-        table.append(
-            {
-                "side_weight": w,
-                "validation": parts[0].ndcg(scores[0]),
-                "test": parts[1].ndcg(scores[1]),
-            }
-        )
+    """The configuration validation prefers, printed and returned with the whole table."""
     chosen = max(table, key=lambda r: r["validation"])
-    seconds = time.perf_counter() - started
-    name = f"time-ease + {label} rows in the Gram"
+    picked = ", ".join(f"{k} {v}" for k, v in chosen.items() if k not in ("validation", "test"))
     print(
-        f"{name:<44} validation picks w={chosen['side_weight']}: {chosen['validation']:.4f}/"
-        f"{chosen['test']:.4f}  (spread on test {min(r['test'] for r in table):.4f}-"
+        f"{name:<44} {alone}validation picks {picked}: {chosen['validation']:.4f}/"
+        f"{chosen['test']:.4f}  (test spread {min(r['test'] for r in table):.4f}-"
         f"{max(r['test'] for r in table):.4f}; {seconds:.1f} s)",
         flush=True,
     )
     return {"probe": name, "seconds_both_parts": round(seconds, 2), "rows": table, "chosen": chosen}
+
+
+def time_grams(parts: tuple[Part, Part]) -> list[np.ndarray]:
+    """time-ease's Gram (defaults: tau 60 s, beta 0.2) on each part."""
+    grams = []
+    for part in parts:
+        assert part.T is not None
+        grams.append(time_gram(sp.csr_matrix(part.T, dtype=np.float64), 60.0, 0.2))
+    return grams
+
+
+def side_information(
+    parts: tuple[Part, Part], rows: np.ndarray, weights: tuple[float, ...], label: str
+) -> dict[str, Any]:
+    """time-ease (defaults) with ``rows`` as tags in its Gram (``with_tags``, the mechanism
+    behind ``tag_weight``): items that share tags are pulled together."""
+    started = time.perf_counter()
+    grams = time_grams(parts)
+    tags = sp.csr_matrix(rows.T)
+    table = []
+    for w in (0.0, *weights):
+        scores = [
+            np.asarray(p.X @ ease_weights(with_tags(g, tags, w), 100.0), dtype=np.float64)
+            for p, g in zip(parts, grams, strict=True)
+        ]
+        table.append(row(parts, scores, tag_weight=w))
+    return finish(f"time-ease + {label} rows in the Gram", table, time.perf_counter() - started)
 
 
 def sitting_weighted_history(
@@ -224,15 +235,12 @@ def sitting_weighted_history(
     windows: tuple[float, ...],
     gammas: tuple[float, ...],
 ) -> dict[str, Any]:
-    """time-ease with genre rows (what auto picks), scored from a history whose items weigh
-    (1 + other history items within ``window`` seconds)^gamma instead of 1: dense sittings,
-    where most held-out items are, count more (gamma > 0) or less (gamma < 0)."""
+    """time-ease with genre tags at 0.1 (what auto picks), scored from a history whose items
+    weigh (1 + other history items within ``window`` seconds)^gamma instead of 1: dense
+    sittings, where most held-out items are, count more (gamma > 0) or less (gamma < 0)."""
     started = time.perf_counter()
-    weights = []
-    for part in parts:
-        assert part.T is not None
-        gram = time_gram(sp.csr_matrix(part.T, dtype=np.float64), 60.0, 0.2)
-        weights.append(ease_weights(gram + 0.1 * np.mean(np.diag(gram)) * (rows.T @ rows), 100.0))
+    tags = sp.csr_matrix(rows.T)
+    weights = [ease_weights(with_tags(g, tags, 0.1), 100.0) for g in time_grams(parts)]
     table = []
     for window in windows:
         for gamma in (0.0, *gammas):
@@ -247,23 +255,12 @@ def sitting_weighted_history(
                     data[T.indptr[u] : T.indptr[u + 1]] = (1.0 + near) ** gamma
                 history = sp.csr_matrix((data, T.indices, T.indptr), shape=T.shape)
                 scores.append(np.asarray(history @ b, dtype=np.float64))
-            table.append(
-                {
-                    "window_s": window,
-                    "gamma": gamma,
-                    "validation": parts[0].ndcg(scores[0]),
-                    "test": parts[1].ndcg(scores[1]),
-                }
-            )
-    chosen = max(table, key=lambda r: r["validation"])
-    seconds = time.perf_counter() - started
-    name = "time-ease + genres, history weighted by sitting density"
-    print(
-        f"{name:<44} validation picks window {chosen['window_s']:.0f} s gamma {chosen['gamma']}: "
-        f"{chosen['validation']:.4f}/{chosen['test']:.4f}  ({seconds:.1f} s)",
-        flush=True,
+            table.append(row(parts, scores, window_s=window, gamma=gamma))
+    return finish(
+        "time-ease + genres, history weighted by sitting density",
+        table,
+        time.perf_counter() - started,
     )
-    return {"probe": name, "seconds_both_parts": round(seconds, 2), "rows": table, "chosen": chosen}
 
 
 def probe(
@@ -277,30 +274,12 @@ def probe(
     started = time.perf_counter()
     other = tuple(make(p) for p in parts)
     seconds = time.perf_counter() - started
-    rows = [
-        {
-            "blend_weight": None,
-            "validation": parts[0].ndcg(other[0]),
-            "test": parts[1].ndcg(other[1]),
-        }
-    ]
+    table = [row(parts, list(other), blend_weight=None)]
     for w in weights:
         scores = [p.z(b) + w * p.z(o) for p, b, o in zip(parts, base, other, strict=True)]
-        rows.append(
-            {
-                "blend_weight": w,
-                "validation": parts[0].ndcg(scores[0]),
-                "test": parts[1].ndcg(scores[1]),
-            }
-        )
-    chosen = max(rows, key=lambda r: r["validation"])
-    print(
-        f"{name:<44} alone {rows[0]['validation']:.4f}/{rows[0]['test']:.4f}  "
-        f"validation picks w={chosen['blend_weight']}: {chosen['validation']:.4f}/"
-        f"{chosen['test']:.4f}  ({seconds:.1f} s)",
-        flush=True,
-    )
-    return {"probe": name, "seconds_both_parts": round(seconds, 2), "rows": rows, "chosen": chosen}
+        table.append(row(parts, scores, blend_weight=w))
+    alone = f"alone {table[0]['validation']:.4f}/{table[0]['test']:.4f}  "
+    return finish(name, table, seconds, alone)
 
 
 def main() -> None:
@@ -375,7 +354,7 @@ def main() -> None:
             side_information(
                 parts,
                 side_rows(catalog, items, decades),
-                (0.33, 1.0, 3.0, 10.0, 30.0),
+                (0.03, 0.1, 0.3, 1.0),
                 "genre and decade" if decades else "genre",
             )
         )

@@ -74,62 +74,62 @@ def select(
     skipped: list[str] = []
     reasons: list[str] = []
     over_budget = 0
+
+    def skip(name: str, reason: str) -> None:
+        skipped.append(name)
+        reasons.append(f"{name} {reason}")
+        progress.log(f"{name}: skipped ({reason})")
+
+    def trial(name: str, params: dict[str, Any]) -> None:
+        nonlocal over_budget
+        if leaderboard and time.perf_counter() - started > budget_seconds:
+            over_budget += 1
+            return
+        try:
+            algorithm = ALGORITHMS[name](**params)
+        except TypeError as exc:
+            raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
+        began = time.perf_counter()
+        scorer = algorithm.build(seed).fit(fit, content, seed, times=times, tags=tags)
+        fit_seconds = time.perf_counter() - began
+        metrics = ranking_metrics(scorer, fit, validation)
+        score = metrics[SELECTION_METRIC]
+        leaderboard.append(
+            {
+                "algorithm": name,
+                "params": algorithm.get_params(),
+                "score": score,
+                "validation_ndcg@10": score,
+                "validation_recall@10": metrics["recall@10"],
+                "fit_seconds": round(fit_seconds, 3),
+            }
+        )
+        progress.log(f"{name} {params}: validation nDCG@10 {score:.4f} ({fit_seconds:.1f} s)")
+        if score > best_scores.get(name, -1.0):
+            best_scores[name] = score
+            best_params[name] = algorithm.get_params()
+
+    n_items = fit.shape[1]
     for name in names:
         algorithm_cls = ALGORITHMS[name]
         if algorithm_cls.needs_content and content is None:
-            skipped.append(name)
-            reasons.append(f"{name} needs an item catalog with text (--items FILE)")
-            progress.log(f"{name}: skipped (needs an item catalog with text: --items FILE)")
+            skip(name, "needs an item catalog with text: --items FILE")
             continue
         if algorithm_cls.needs_time and times is None:
-            skipped.append(name)
-            reasons.append(f"{name} needs a time for every interaction (--time COLUMN)")
-            progress.log(f"{name}: skipped (needs the time of every interaction: --time COLUMN)")
+            skip(name, "needs the time of every interaction: --time COLUMN")
             continue
-        n_items = fit.shape[1]
         if algorithm_cls.dense_items and max_dense_items is not None and n_items > max_dense_items:
-            skipped.append(name)
-            reasons.append(
-                f"{name} holds items × items matrices and {n_items:,} items exceed "
-                f"max_dense_items={max_dense_items:,}"
+            skip(
+                name,
+                f"holds items × items matrices and {n_items:,} items exceed "
+                f"max_dense_items={max_dense_items:,}",
             )
-            progress.log(f"{name}: skipped ({reasons[-1]})")
             continue
-        stages = [configurations(name, given.get(name), best_params)]
-        if tags is not None and algorithm_cls.tag_grid:
-            stages.append([])  # filled from the first stage's best
-        for stage, space in enumerate(stages):
-            if stage == 1:
-                space = tag_configurations(name, given.get(name), best_params.get(name))
-            for params in space:
-                if leaderboard and time.perf_counter() - started > budget_seconds:
-                    over_budget += 1
-                    continue
-                try:
-                    algorithm = algorithm_cls(**params)
-                except TypeError as exc:
-                    raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
-                began = time.perf_counter()
-                scorer = algorithm.build(seed).fit(fit, content, seed, times=times, tags=tags)
-                fit_seconds = time.perf_counter() - began
-                metrics = ranking_metrics(scorer, fit, validation)
-                score = metrics[SELECTION_METRIC]
-                leaderboard.append(
-                    {
-                        "algorithm": name,
-                        "params": algorithm.get_params(),
-                        "score": score,
-                        "validation_ndcg@10": score,
-                        "validation_recall@10": metrics["recall@10"],
-                        "fit_seconds": round(fit_seconds, 3),
-                    }
-                )
-                progress.log(
-                    f"{name} {params}: validation nDCG@10 {score:.4f} ({fit_seconds:.1f} s)"
-                )
-                if score > best_scores.get(name, -1.0):
-                    best_scores[name] = score
-                    best_params[name] = algorithm.get_params()
+        for params in configurations(name, given.get(name), best_params):
+            trial(name, params)
+        if tags is not None:  # second stage: the best of the grid with each tag weight
+            for params in tag_configurations(name, given.get(name), best_params.get(name)):
+                trial(name, params)
         progress.advance(1)
     if not leaderboard:
         raise InvalidInput(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from limelight.data.datasets import movielens_items, movielens_ratings
-from limelight.registry import Registry
+from limelight.registry import ModelVersion, Registry
 from limelight.runtime import load
 from limelight.tasks.recommendation import Recommender
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
@@ -33,6 +34,27 @@ def slice_files(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     return out / "ratings.csv", out / "items.csv"
 
 
+def train_slice(
+    registry: Registry,
+    files: tuple[Path, Path],
+    name: str,
+    algorithm: str,
+    params: dict[str, dict[str, Any]] | None = None,
+) -> ModelVersion:
+    """Train on the slice's ratings with its catalog."""
+    ratings, items = files
+    return train(
+        registry,
+        "recommendation",
+        ratings,
+        name=name,
+        columns=COLUMNS,
+        algorithm=algorithm,
+        params=params,
+        extra={"items": str(items)},
+    )
+
+
 def assert_recommends_unseen(recs: Recommender, user: str) -> None:
     """A known user gets 10 personalized items, none already seen, each explained by seen ones."""
     seen = set(recs.history_of(user))
@@ -46,16 +68,14 @@ def assert_recommends_unseen(recs: Recommender, user: str) -> None:
 def test_every_algorithm_on_a_movielens_slice(
     registry: Registry, slice_files: tuple[Path, Path]
 ) -> None:
-    ratings, items = slice_files
-    version = train(
+    ratings, _ = slice_files
+    version = train_slice(
         registry,
-        "recommendation",
-        ratings,
-        name="ml",
-        columns=COLUMNS,
-        algorithm="auto",
+        slice_files,
+        "ml",
+        "auto",
         # one configuration each keeps the test short; the benchmark runs the full search
-        params={
+        {
             "item-knn": {"neighbors": 100},
             "rp3beta": {"beta": 0.5},
             "ease": {"l2": 300.0},
@@ -64,7 +84,6 @@ def test_every_algorithm_on_a_movielens_slice(
             "bpr": {"iterations": 20, "factors": 32},
             "hybrid": {"l2": 300.0},
         },
-        extra={"items": str(items)},
     )
     board = version.manifest["leaderboard"]
     assert {row["algorithm"] for row in board} == {
@@ -101,16 +120,7 @@ def test_rp3beta_on_a_movielens_slice_serves_forgets_and_round_trips(
 
     from limelight.tasks.recommendation.algorithms import ALGORITHMS
 
-    ratings, items = slice_files
-    version = train(
-        registry,
-        "recommendation",
-        ratings,
-        name="ml-rp3",
-        columns=COLUMNS,
-        algorithm="rp3beta",
-        extra={"items": str(items)},
-    )
+    version = train_slice(registry, slice_files, "ml-rp3", "rp3beta")
     metrics = version.manifest["metrics"]
     assert metrics["ndcg@10"] > metrics["popularity_ndcg@10"]
     grid = ALGORITHMS["rp3beta"].grid  # one algorithm named: its search space is still tried
@@ -223,16 +233,7 @@ def test_ease_searches_catalog_genres_on_a_movielens_slice(
 ) -> None:
     from limelight.tasks.recommendation.algorithms import ALGORITHMS
 
-    ratings, items = slice_files
-    version = train(
-        registry,
-        "recommendation",
-        ratings,
-        name="ml-tags",
-        columns=COLUMNS,
-        algorithm="ease",
-        extra={"items": str(items)},
-    )
+    version = train_slice(registry, slice_files, "ml-tags", "ease")
     manifest = version.manifest
     assert 15 <= manifest["data"]["catalog_tags"] <= 19  # MovieLens' genres
     board = manifest["leaderboard"]
@@ -241,15 +242,8 @@ def test_ease_searches_catalog_genres_on_a_movielens_slice(
     plain = [row["score"] for row in board if row["params"]["tag_weight"] == 0]
     assert len(tagged) == 4 and max(tagged) > max(plain) - 0.02  # genres do not hurt
     if manifest["params"]["tag_weight"] == 0:  # validation may keep them out; force them in
-        version = train(
-            registry,
-            "recommendation",
-            ratings,
-            name="ml-tags",
-            columns=COLUMNS,
-            algorithm="ease",
-            params={"ease": {"l2": 300.0, "tag_weight": 0.3}},
-            extra={"items": str(items)},
+        train_slice(
+            registry, slice_files, "ml-tags", "ease", {"ease": {"l2": 300.0, "tag_weight": 0.3}}
         )
     recs = load(registry, "ml-tags").predictor
     assert isinstance(recs, Recommender)

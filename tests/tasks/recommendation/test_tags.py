@@ -145,7 +145,7 @@ def test_bad_tag_weights_fail_clearly_and_register_nothing(
 ) -> None:
     with pytest.raises(InvalidInput, match="tag column"):
         train_recs(registry, "ease", params={"ease": {"tag_weight": 0.1}})
-    with pytest.raises(InvalidInput, match="tag_weight >= 0"):
+    with pytest.raises(InvalidInput, match="needs tag_weight >= 0"):
         train_recs(
             registry, "time-ease", items=str(catalog_file), params={"time-ease": {"tag_weight": -1}}
         )

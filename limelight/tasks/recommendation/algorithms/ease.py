@@ -16,8 +16,8 @@ def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np
     interactions get item-item weights from their tags alone. ``weight`` 0 returns ``gram``."""
     if weight == 0:
         return gram
-    if weight < 0 or not np.isfinite(weight):
-        raise InvalidInput("tag_weight must be a number >= 0", field="params")
+    if not (np.isfinite(weight) and weight > 0):
+        raise InvalidInput("needs tag_weight >= 0 (a finite number)", field="params")
     if tags is None:
         raise InvalidInput(
             "tag_weight needs an item catalog with a tag column (--items FILE with genres/tags)",
@@ -106,10 +106,11 @@ class EASE(RecAlgorithm):
         self.tag_weight = tag_weight
 
     def build(self, seed: int) -> EASEScorer:
-        check_params(self.l2, self.tag_weight)
+        check_l2(self.l2)
         return EASEScorer(float(self.l2), float(self.tag_weight))
 
 
-def check_params(l2: float, tag_weight: float) -> None:
-    if not (l2 > 0 and tag_weight >= 0 and np.isfinite(l2) and np.isfinite(tag_weight)):
-        raise InvalidInput("ease needs l2 > 0 and tag_weight >= 0", field="params")
+def check_l2(l2: float) -> None:
+    """The L2 of EASE and the hybrid (``tag_weight`` is checked by ``with_tags`` at fit)."""
+    if not (np.isfinite(l2) and l2 > 0):
+        raise InvalidInput("ease needs l2 > 0", field="params")

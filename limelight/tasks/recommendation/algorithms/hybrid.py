@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer
 from limelight.tasks.recommendation.algorithms.content import ContentScorer
-from limelight.tasks.recommendation.algorithms.ease import EASEScorer, check_params
+from limelight.tasks.recommendation.algorithms.ease import EASEScorer, check_l2
 
 
 def _standardize(scores: np.ndarray) -> np.ndarray:
@@ -107,7 +107,7 @@ class Hybrid(RecAlgorithm):
         self.tag_weight = tag_weight
 
     def build(self, seed: int) -> HybridScorer:
-        check_params(self.l2, self.tag_weight)
+        check_l2(self.l2)
         return HybridScorer(
             float(self.l2), float(self.content_weight), float(self.shrink), float(self.tag_weight)
         )

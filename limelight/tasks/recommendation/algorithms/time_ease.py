@@ -148,12 +148,11 @@ class TimeEASE(RecAlgorithm):
         self.tag_weight = tag_weight
 
     def build(self, seed: int) -> TimeEASEScorer:
-        if not (self.tau > 0 and self.beta >= 0 and self.l2 > 0 and self.tag_weight >= 0):
+        if not (self.tau > 0 and self.beta >= 0 and self.l2 > 0):
             from limelight.errors import InvalidInput
 
             raise InvalidInput(
-                "time-ease needs tau > 0 (seconds), beta >= 0, l2 > 0 and tag_weight >= 0",
-                field="params",
+                "time-ease needs tau > 0 (seconds), beta >= 0 and l2 > 0", field="params"
             )
         return TimeEASEScorer(
             float(self.l2), float(self.tau), float(self.beta), float(self.tag_weight)
