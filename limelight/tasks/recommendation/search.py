@@ -31,7 +31,8 @@ def configurations(
     name: str, given: dict[str, Any] | None, best: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The parameter sets to try: the user's, if given; else the algorithm's search space. The
-    hybrid takes its collaborative part's L2 and tag weight from the best EASE found so far."""
+    hybrid takes its collaborative part's L2, tag weight and dropout from the best EASE found
+    so far."""
     algorithm = ALGORITHMS[name]
     if given:
         return [dict(given)]
@@ -40,17 +41,18 @@ def configurations(
         for params in space:
             params.setdefault("l2", best["ease"]["l2"])
             params.setdefault("tag_weight", best["ease"].get("tag_weight", 0.0))
+            params.setdefault("dropout", best["ease"].get("dropout", 0.0))
     return space
 
 
-def tag_configurations(
-    name: str, given: dict[str, Any] | None, best: dict[str, Any] | None
+def refinements(
+    given: dict[str, Any] | None, best: dict[str, Any] | None, key: str, values: tuple[float, ...]
 ) -> list[dict[str, Any]]:
-    """Second stage, when the catalog has tags: the best of the algorithm's grid with each of
-    its ``tag_grid`` weights (nothing when the user gave parameters or the grid found none)."""
+    """A later stage of the search: the best parameters so far with ``key`` set to each of
+    ``values`` (nothing when the user gave parameters or no earlier stage found any)."""
     if given or best is None:
         return []
-    return [{**best, "tag_weight": w} for w in ALGORITHMS[name].tag_grid]
+    return [{**best, key: v} for v in values]
 
 
 def select(
@@ -127,8 +129,14 @@ def select(
             continue
         for params in configurations(name, given.get(name), best_params):
             trial(name, params)
-        if tags is not None:  # second stage: the best of the grid with each tag weight
-            for params in tag_configurations(name, given.get(name), best_params.get(name)):
+        # later stages, each on top of the best so far: catalog tags (when the catalog has
+        # any), then EDLAE's dropout regularizer
+        stages = (
+            ("tag_weight", algorithm_cls.tag_grid if tags is not None else ()),
+            ("dropout", algorithm_cls.dropout_grid),
+        )
+        for key, values in stages:
+            for params in refinements(given.get(name), best_params.get(name), key, values):
                 trial(name, params)
         progress.advance(1)
     if not leaderboard:

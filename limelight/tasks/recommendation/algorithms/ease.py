@@ -9,6 +9,11 @@ from limelight.errors import InvalidInput
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer, dense_rows
 
 
+def finite(value: object) -> bool:
+    """A real number (not a bool, not text), finite."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+
 def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np.ndarray:
     """``gram`` plus catalog tags as pseudo-users: ``w · mean(diag(gram)) · S Sᵀ`` for the
     items × tags indicator S, so two items that share a tag gain co-occurrence as if that many
@@ -16,7 +21,7 @@ def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np
     interactions get item-item weights from their tags alone. ``weight`` 0 returns ``gram``."""
     if weight == 0:
         return gram
-    if not (np.isfinite(weight) and weight > 0):
+    if not (finite(weight) and weight > 0):
         raise InvalidInput("needs tag_weight >= 0 (a finite number)", field="params")
     if tags is None:
         raise InvalidInput(
@@ -30,10 +35,13 @@ def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np
     return gram + (weight * max(scale, 1.0)) * np.asarray((s @ s.T).toarray())
 
 
-def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
-    """Steck (2019): B = I - P / diag(P) with P = (G + λI)^-1, zero diagonal."""
+def ease_weights(gram: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarray:
+    """Steck (2019): B = I - P / diag(P) with P = (G + Λ)^-1, zero diagonal. Λ = λI for EASE;
+    with ``dropout`` p > 0 it is Steck's (2020) EDLAE regularizer λI + p/(1-p) · diag(G): the
+    closed form of training on histories with each item dropped with probability p, which
+    regularizes popular items (large G_jj) more."""
     a = gram.astype(np.float64, copy=True)
-    a[np.diag_indices_from(a)] += l2
+    a[np.diag_indices_from(a)] += l2 + dropout / (1.0 - dropout) * np.diag(gram)
     p = np.linalg.inv(a)
     b = p / (-np.diag(p))
     np.fill_diagonal(b, 0)
@@ -47,9 +55,10 @@ class EASEScorer(Scorer):
         "Gram, which no user added, stays as trained)"
     )
 
-    def __init__(self, l2: float, tag_weight: float = 0.0) -> None:
+    def __init__(self, l2: float, tag_weight: float = 0.0, dropout: float = 0.0) -> None:
         self.l2 = l2
         self.tag_weight = tag_weight
+        self.dropout = dropout
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
 
@@ -66,7 +75,7 @@ class EASEScorer(Scorer):
         gram = np.asarray((binary.T @ binary).toarray(), dtype=np.float64)
         gram = with_tags(gram, tags, self.tag_weight)
         self.gram_ = gram.astype(np.float32)
-        self.weights_ = ease_weights(gram, self.l2)
+        self.weights_ = ease_weights(gram, self.l2, self.dropout)
         return self
 
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -77,9 +86,9 @@ class EASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> EASEScorer:
         x = (dense_rows(row) > 0).astype(np.float32)
-        new = EASEScorer(self.l2, self.tag_weight)
+        new = EASEScorer(self.l2, self.tag_weight, self.dropout)
         new.gram_ = np.maximum(self.gram_ - x.T @ x, 0)
-        new.weights_ = ease_weights(new.gram_, self.l2)
+        new.weights_ = ease_weights(new.gram_, self.l2, self.dropout)
         return new
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -95,22 +104,27 @@ class EASE(RecAlgorithm):
     name = "ease"
     dense_items = True
     description = (
-        "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized; with a "
-        "catalog, its tags can join the Gram as pseudo-users (tag_weight)"
+        "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized, with "
+        "EDLAE's dropout regularizer as an option (dropout); with a catalog, its tags can join "
+        "the Gram as pseudo-users (tag_weight)"
     )
     grid = tuple({"l2": v} for v in (50.0, 150.0, 300.0, 500.0, 700.0, 1000.0, 2000.0))
     tag_grid = (0.03, 0.1, 0.3, 1.0)
+    dropout_grid = (0.25, 0.5)
 
-    def __init__(self, *, l2: float = 500.0, tag_weight: float = 0.0) -> None:
+    def __init__(self, *, l2: float = 500.0, tag_weight: float = 0.0, dropout: float = 0.0) -> None:
         self.l2 = l2
         self.tag_weight = tag_weight
+        self.dropout = dropout
 
     def build(self, seed: int) -> EASEScorer:
-        check_l2(self.l2)
-        return EASEScorer(float(self.l2), float(self.tag_weight))
+        check_regularization(self.l2, self.dropout)
+        return EASEScorer(float(self.l2), float(self.tag_weight), float(self.dropout))
 
 
-def check_l2(l2: float) -> None:
-    """The L2 of EASE and the hybrid (``tag_weight`` is checked by ``with_tags`` at fit)."""
-    if not (np.isfinite(l2) and l2 > 0):
+def check_regularization(l2: float, dropout: float) -> None:
+    """The L2 and dropout of the EASE family (``tag_weight`` is checked by ``with_tags``)."""
+    if not (finite(l2) and l2 > 0):
         raise InvalidInput("ease needs l2 > 0", field="params")
+    if not (finite(dropout) and 0 <= dropout < 1):
+        raise InvalidInput("ease needs 0 <= dropout < 1", field="params")

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer
 from limelight.tasks.recommendation.algorithms.content import ContentScorer
-from limelight.tasks.recommendation.algorithms.ease import EASEScorer, check_l2
+from limelight.tasks.recommendation.algorithms.ease import EASEScorer, check_regularization
 
 
 def _standardize(scores: np.ndarray) -> np.ndarray:
@@ -17,7 +17,8 @@ def _standardize(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridScorer(Scorer):
-    """EASE (collaborative; with catalog tags in its Gram when tag_weight > 0) plus content
+    """EASE (collaborative; with catalog tags in its Gram when tag_weight > 0, EDLAE's
+    regularizer when dropout > 0) plus content
     similarity. Each is standardized per user; the content
     part of item i is weighted content_weight * shrink / (n_i + shrink), where n_i counts the
     item's interactions, so items with few or no interactions are ranked by their content while
@@ -26,13 +27,19 @@ class HybridScorer(Scorer):
     forgets: ClassVar[str] = EASEScorer.forgets + "; item interaction counts are updated"
 
     def __init__(
-        self, l2: float, content_weight: float, shrink: float, tag_weight: float = 0.0
+        self,
+        l2: float,
+        content_weight: float,
+        shrink: float,
+        tag_weight: float = 0.0,
+        dropout: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
         self.shrink = shrink
         self.tag_weight = tag_weight
-        self.collaborative = EASEScorer(l2, tag_weight)
+        self.dropout = dropout
+        self.collaborative = EASEScorer(l2, tag_weight, dropout)
         self.content = ContentScorer()
         self.counts_ = np.zeros(0, np.float32)
 
@@ -66,7 +73,7 @@ class HybridScorer(Scorer):
         return collab / np.maximum(scale, 1e-9) + self._mix[targets][None, :] * content
 
     def forget(self, row: sp.csr_matrix, user: int) -> HybridScorer:
-        new = HybridScorer(self.l2, self.content_weight, self.shrink, self.tag_weight)
+        new = HybridScorer(self.l2, self.content_weight, self.shrink, self.tag_weight, self.dropout)
         new.content = self.content
         new.collaborative = self.collaborative.forget(row, user)
         x = np.asarray((row > 0).toarray(), dtype=np.float32).ravel()
@@ -100,14 +107,20 @@ class Hybrid(RecAlgorithm):
         content_weight: float = 0.3,
         shrink: float = 5.0,
         tag_weight: float = 0.0,
+        dropout: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
         self.shrink = shrink
         self.tag_weight = tag_weight
+        self.dropout = dropout
 
     def build(self, seed: int) -> HybridScorer:
-        check_l2(self.l2)
+        check_regularization(self.l2, self.dropout)
         return HybridScorer(
-            float(self.l2), float(self.content_weight), float(self.shrink), float(self.tag_weight)
+            float(self.l2),
+            float(self.content_weight),
+            float(self.shrink),
+            float(self.tag_weight),
+            float(self.dropout),
         )

@@ -14,8 +14,14 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from limelight.errors import InvalidInput
 from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer, aligned_times
-from limelight.tasks.recommendation.algorithms.ease import ease_weights, with_tags
+from limelight.tasks.recommendation.algorithms.ease import (
+    check_regularization,
+    ease_weights,
+    finite,
+    with_tags,
+)
 
 
 def pair_weights(times: np.ndarray, tau: float, beta: float) -> np.ndarray:
@@ -55,11 +61,14 @@ class TimeEASEScorer(Scorer):
         "trained)"
     )
 
-    def __init__(self, l2: float, tau: float, beta: float, tag_weight: float = 0.0) -> None:
+    def __init__(
+        self, l2: float, tau: float, beta: float, tag_weight: float = 0.0, dropout: float = 0.0
+    ) -> None:
         self.l2 = l2
         self.tau = tau
         self.beta = beta
         self.tag_weight = tag_weight
+        self.dropout = dropout
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
         self.times_ = sp.csr_matrix((0, 0), dtype=np.float64)
@@ -76,7 +85,7 @@ class TimeEASEScorer(Scorer):
         self.times_ = sp.csr_matrix(aligned_times(X, times), dtype=np.float64, copy=True)
         gram = with_tags(time_gram(self.times_, self.tau, self.beta), tags, self.tag_weight)
         self.gram_ = gram.astype(np.float32)
-        self.weights_ = ease_weights(gram, self.l2)
+        self.weights_ = ease_weights(gram, self.l2, self.dropout)
         return self
 
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -87,7 +96,7 @@ class TimeEASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> TimeEASEScorer:
         """Removes exactly what the user added at fit time: their stored times' pair weights."""
-        new = TimeEASEScorer(self.l2, self.tau, self.beta, self.tag_weight)
+        new = TimeEASEScorer(self.l2, self.tau, self.beta, self.tag_weight, self.dropout)
         new.gram_ = self.gram_.copy()
         new.times_ = self.times_
         if 0 <= user < self.times_.shape[0]:
@@ -98,7 +107,7 @@ class TimeEASEScorer(Scorer):
             )
             new.gram_[np.ix_(items, items)] = np.maximum(block, 0)
             new.times_ = without_row(self.times_, user)
-        new.weights_ = ease_weights(new.gram_, self.l2)
+        new.weights_ = ease_weights(new.gram_, self.l2, self.dropout)
         return new
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -126,8 +135,8 @@ class TimeEASE(RecAlgorithm):
     dense_items = True
     description = (
         "EASE over a time-weighted Gram: item pairs a user took within minutes of each other "
-        "count more (needs a time column); with a catalog, its tags can join the Gram as "
-        "pseudo-users (tag_weight)"
+        "count more (needs a time column); EDLAE's dropout regularizer as an option (dropout); "
+        "with a catalog, its tags can join the Gram as pseudo-users (tag_weight)"
     )
     needs_time = True
     grid = (
@@ -138,22 +147,31 @@ class TimeEASE(RecAlgorithm):
     )
 
     tag_grid = (0.03, 0.1, 0.3, 1.0)
+    dropout_grid = (0.25, 0.5)
 
     def __init__(
-        self, *, l2: float = 100.0, tau: float = 60.0, beta: float = 0.2, tag_weight: float = 0.0
+        self,
+        *,
+        l2: float = 100.0,
+        tau: float = 60.0,
+        beta: float = 0.2,
+        tag_weight: float = 0.0,
+        dropout: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tau = tau
         self.beta = beta
         self.tag_weight = tag_weight
+        self.dropout = dropout
 
     def build(self, seed: int) -> TimeEASEScorer:
-        if not (self.tau > 0 and self.beta >= 0 and self.l2 > 0):
-            from limelight.errors import InvalidInput
-
-            raise InvalidInput(
-                "time-ease needs tau > 0 (seconds), beta >= 0 and l2 > 0", field="params"
-            )
+        if not (finite(self.tau) and self.tau > 0 and finite(self.beta) and self.beta >= 0):
+            raise InvalidInput("time-ease needs tau > 0 (seconds) and beta >= 0", field="params")
+        check_regularization(self.l2, self.dropout)
         return TimeEASEScorer(
-            float(self.l2), float(self.tau), float(self.beta), float(self.tag_weight)
+            float(self.l2),
+            float(self.tau),
+            float(self.beta),
+            float(self.tag_weight),
+            float(self.dropout),
         )
