@@ -25,6 +25,39 @@ from limelight.registry.keys import KeyStore
 from limelight.settings import Settings
 
 
+def parse_params(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """``--param ALGORITHM.NAME=VALUE`` (repeatable) → ``{ALGORITHM: {NAME: VALUE}}``. VALUE is
+    read as JSON (``150``, ``0.5``, ``true``, ``null``, ``"text"``), else kept as text."""
+    params: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, equals, raw = pair.partition("=")
+        algorithm, dot, name = key.strip().partition(".")
+        if not (equals and dot and algorithm and name):
+            raise InvalidInput(
+                f"--param needs ALGORITHM.NAME=VALUE (e.g. time-ease.l2=150), not {pair!r}",
+                field="param",
+            )
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params.setdefault(algorithm, {})[name.strip()] = value
+    return params
+
+
+def parse_limit(value: str, option: str) -> int | None:
+    """A whole number >= 1, or ``none`` for no limit."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise InvalidInput(f"{option} needs a whole number >= 1 or none, not {value!r}")
+    return number
+
+
 @app.command()
 def train(
     task: str = typer.Argument(
@@ -71,6 +104,19 @@ def train(
         help="Hyperparameter search budget for the whole run: seconds (300s, 5m) or trials (50); "
         "default: each candidate once with its defaults",
     ),
+    param: list[str] = typer.Option(
+        [],
+        "--param",
+        "-p",
+        help="An explicit hyperparameter, ALGORITHM.NAME=VALUE (repeatable), e.g. "
+        "time-ease.l2=150; see `limelight algorithms TASK`",
+    ),
+    max_dense_items: str | None = typer.Option(
+        None,
+        "--max-dense-items",
+        help="recommendation: refuse the item × item models above this many items "
+        "(default 10000; none: no limit)",
+    ),
 ) -> None:
     """Train TASK on DATA and register the best candidate as the next version of NAME."""
     from limelight.training import train as train_model
@@ -83,6 +129,9 @@ def train(
         extra["split"] = split
     if min_rating is not None:
         extra["rating_threshold"] = min_rating
+    if max_dense_items is not None:
+        extra["max_dense_items"] = parse_limit(max_dense_items, "--max-dense-items")
+    params = parse_params(param)
     with RichProgress(err) as progress:
         version = train_model(
             reg,
@@ -101,6 +150,7 @@ def train(
             seed=seed,
             validation_size=validation_size,
             test_size=test_size,
+            params=params,
             extra=extra,
             alias=alias,
             progress=progress,
@@ -156,7 +206,12 @@ def algorithms(task: str | None = typer.Argument(None, help="Only this task")) -
         for algo in t.algorithms.values():
             marker = "*" if algo.name in t.default_candidates else " "
             out.print(f"  {marker} {algo.name:<16} {algo.description}")
+            defaults = ", ".join(f"{k}={v!r}" for k, v in algo().get_params().items())
+            if task and defaults:  # one task: its parameters too, defaults shown (for --param)
+                out.print(f"      params: {defaults}")
     out.print("(* tried by --algorithm auto)")
+    if task:
+        out.print("(set a parameter with --param ALGORITHM.NAME=VALUE)")
 
 
 log = logging.getLogger("limelight.serve")

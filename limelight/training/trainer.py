@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from limelight.data import dataset_fingerprint, read_table
+from limelight.errors import InvalidInput
 from limelight.registry import ModelVersion, Registry
 from limelight.registry.refs import validate_name
 from limelight.tasks import NullProgress, Progress, TrainOptions, get_task
@@ -48,6 +49,28 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
+
+
+def check_params(algorithms: dict[str, Any], params: dict[str, Any], task_name: str) -> None:
+    """Every key of ``params`` names an algorithm of the task, and every parameter one that
+    algorithm takes (values are checked by the algorithm when it is built)."""
+    for key, given in params.items():
+        if key not in algorithms:
+            raise InvalidInput(
+                f"parameters for unknown algorithm {key!r} of {task_name}; "
+                f"one of: {', '.join(algorithms)}",
+                field="params",
+            )
+        if not isinstance(given, dict):
+            raise InvalidInput(f"parameters for {key} must be a mapping", field="params")
+        known = algorithms[key]().get_params()
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            raise InvalidInput(
+                f"{key} has no parameter {', '.join(map(repr, unknown))}; "
+                f"its parameters: {', '.join(known) or 'none'}",
+                field="params",
+            )
 
 
 def train(
@@ -89,6 +112,7 @@ def train(
     )
     wanted = task.columns(options)
     task.candidates(algorithm)  # fail on an unknown algorithm before reading anything
+    check_params(task.algorithms, options.params, task_name)  # and on unknown parameters
     Budget.parse(budget)  # and on a malformed budget
     progress.stage("reading data", total=None)
     as_text = [options.columns[r] for r in task.string_roles if options.columns.get(r)]
