@@ -339,7 +339,7 @@ class GracefulServer(uvicorn.Server):
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind"),
-    port: int = typer.Option(8000, "--port", help="Port to bind"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to bind"),
     workers: int = typer.Option(1, "--workers", help="Worker processes"),
     preload: bool = typer.Option(True, "--preload/--no-preload", help="Load models at start"),
     insecure: bool = typer.Option(

@@ -23,7 +23,7 @@ DEMO_MODELS = (
 @app.command()
 def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve after training"),
     algorithm: str = typer.Option("auto", "--algorithm", help="Algorithms to try"),
 ) -> None:

@@ -100,9 +100,13 @@ def delete(
     parsed = parse_ref(ref)
     if parsed.alias is not None:
         raise InvalidInput("delete takes a name or name/versions/N, not an alias", field="ref")
+    reg = registry()
+    if parsed.version is not None:  # fail on a missing model or version before asking
+        reg.resolve(ref)
+    else:
+        reg.list_versions(parsed.name)
     if not yes:
         typer.confirm(f"delete {ref}?", abort=True, err=True)
-    reg = registry()
     audit = AuditLog(reg.database_url)
     if parsed.version is not None:
         reg.delete_version(parsed.name, parsed.version)

@@ -98,6 +98,8 @@ def train(
     """
     progress = progress or NullProgress()
     validate_name(name)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise InvalidInput(f"seed must be a whole number from 0 to 2**32 - 1, not {seed!r}")
     task = get_task(task_name)
     options = TrainOptions(
         columns={k: v for k, v in columns.items() if v},
