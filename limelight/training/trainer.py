@@ -113,8 +113,14 @@ def train(
         extra=extra or {},
     )
     wanted = task.columns(options)
-    task.candidates(algorithm)  # fail on an unknown algorithm before reading anything
+    names = task.candidates(algorithm)  # fail on an unknown algorithm before reading anything
     check_params(task.algorithms, options.params, task_name)  # and on unknown parameters
+    unused = [key for key in options.params if key not in names]
+    if unused:
+        progress.log(
+            f"parameters for {', '.join(unused)} are not used: not trained in this run "
+            f"(--algorithm {algorithm})"
+        )
     Budget.parse(budget)  # and on a malformed budget
     progress.stage("reading data", total=None)
     as_text = [options.columns[r] for r in task.string_roles if options.columns.get(r)]

@@ -63,6 +63,11 @@ def test_params_reach_the_model(
     params = registry.resolve("recs").manifest["params"]
     assert params["l2"] == 20 and params["dropout"] == 0.5
     assert registry.resolve("reviews").manifest["params"]["C"] == 2
+    # parameters for an algorithm this run does not train are reported, not silently dropped
+    capsys.readouterr()
+    args = [*texts, "-n", "reviews", "-a", "naive-bayes", "-p", "tfidf-logreg.C=2"]
+    assert main(["--home", str(home), *args]) == 0
+    assert "parameters for tfidf-logreg are not used" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
