@@ -13,6 +13,9 @@ import pytest
 from limelight.cli import main
 from limelight.demo.data import reviews
 
+# a text-classification training of the reviews file, for the bad-input table
+TRAIN = ["train", "text-classification", "{csv}", "--text", "review", "--target", "sentiment"]
+
 
 @pytest.fixture
 def cli_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -120,19 +123,7 @@ def test_lifecycle(cli_home: Path, reviews_csv: Path, capsys: pytest.CaptureFixt
             "needs the target column",
         ),
         (
-            [
-                "train",
-                "text-classification",
-                "{csv}",
-                "--text",
-                "review",
-                "--target",
-                "sentiment",
-                "--name",
-                "m",
-                "--algorithm",
-                "svm",
-            ],
+            [*TRAIN, "--name", "m", "--algorithm", "svm"],
             "unknown algorithm 'svm'",
         ),
         (
@@ -150,33 +141,11 @@ def test_lifecycle(cli_home: Path, reviews_csv: Path, capsys: pytest.CaptureFixt
             "unknown task",
         ),
         (
-            [
-                "train",
-                "text-classification",
-                "{csv}",
-                "--text",
-                "review",
-                "--target",
-                "sentiment",
-                "--name",
-                "bad name",
-            ],
+            [*TRAIN, "--name", "bad name"],
             "invalid model name",
         ),
         (
-            [
-                "train",
-                "text-classification",
-                "{csv}",
-                "--text",
-                "review",
-                "--target",
-                "sentiment",
-                "--name",
-                "r",
-                "--seed",
-                "-1",
-            ],
+            [*TRAIN, "--name", "r", "--seed", "-1"],
             "seed must be a whole number from 0",
         ),
         (["predict", "nope", "--text", "hi"], "no model named 'nope'"),

@@ -46,16 +46,13 @@ def parse_params(pairs: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def parse_limit(value: str, option: str) -> int | None:
-    """A whole number >= 1, or ``none`` for no limit."""
+    """A whole number, or ``none`` for no limit (the task checks the range)."""
     if value.strip().lower() == "none":
         return None
     try:
-        number = int(value)
+        return int(value)
     except ValueError:
-        number = 0
-    if number < 1:
-        raise InvalidInput(f"{option} needs a whole number >= 1 or none, not {value!r}")
-    return number
+        raise InvalidInput(f"{option} needs a whole number or none, not {value!r}") from None
 
 
 @app.command()

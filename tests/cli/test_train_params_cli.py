@@ -98,9 +98,13 @@ def test_max_dense_items_limits_the_item_item_models(
 ) -> None:
     code, last = run(capsys, home, *ratings, "-n", "recs", "-a", "ease", "--max-dense-items", "10")
     assert code != 0 and "80 items exceed max_dense_items=10" in last, last
-    for bad in ("0", "x", "2.5"):
+    for bad, message in (
+        ("0", "max_dense_items must be a whole number >= 1 (or None)"),
+        ("x", "--max-dense-items needs a whole number or none"),
+        ("2.5", "--max-dense-items needs a whole number or none"),
+    ):
         code, last = run(capsys, home, *ratings, "-n", "recs", "--max-dense-items", bad)
-        assert code != 0 and "--max-dense-items needs a whole number >= 1 or none" in last
+        assert code != 0 and message in last, last
     assert registry.list_models() == []
     code, _ = run(capsys, home, *ratings, "-n", "recs", "-a", "ease", "--max-dense-items", "none")
     assert code == 0

@@ -87,10 +87,8 @@ def select(
         if leaderboard and time.perf_counter() - started > budget_seconds:
             over_budget += 1
             return
-        try:
-            algorithm = ALGORITHMS[name](**params)
-        except TypeError as exc:
-            raise InvalidInput(f"bad parameters for {name}: {exc}", field="params") from exc
+        algorithm = ALGORITHMS[name](**params)  # names checked by training.check_params
+        algorithm.check_numbers()
         began = time.perf_counter()
         scorer = algorithm.build(seed).fit(fit, content, seed, times=times, tags=tags)
         fit_seconds = time.perf_counter() - began

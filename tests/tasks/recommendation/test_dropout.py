@@ -1,4 +1,4 @@
-"""EDLAE's dropout regularizer (Steck 2020) in the EASE family (``dropout``)."""
+"""EDLAE's dropout regularizer (Steck 2020) in the EASE family, and parameter checks."""
 
 from __future__ import annotations
 
@@ -99,6 +99,21 @@ def test_bad_regularization_fails_clearly_and_registers_nothing(
 ) -> None:
     items = tmp_path / "items.csv"
     catalog().to_csv(items, index=False)
-    with pytest.raises(InvalidInput, match="ease needs"):
+    with pytest.raises(InvalidInput, match=f"^{name} needs "):
         train_recs(registry, name, items=str(items), params={name: params})
+    assert registry.list_models() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [(n, p) for n, a in ALGORITHMS.items() for p in a().get_params()],
+)
+def test_every_parameter_must_be_a_number(
+    registry: Registry, tmp_path: Path, name: str, param: str
+) -> None:
+    items = tmp_path / "items.csv"
+    catalog().to_csv(items, index=False)
+    for bad in ("x", True, float("inf")):
+        with pytest.raises(InvalidInput, match=f"{name} needs {param} to be a finite number"):
+            train_recs(registry, name, items=str(items), params={name: {param: bad}})
     assert registry.list_models() == []

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from limelight.errors import InvalidInput
 from limelight.tasks.base import Algorithm
 
 
@@ -84,8 +85,27 @@ class RecAlgorithm(Algorithm):
     #: ``dropout`` values (EDLAE's regularizer) auto mode tries last, on top of the best so far
     dropout_grid: ClassVar[tuple[float, ...]] = ()
 
+    def check_numbers(self) -> None:
+        """Every recommendation parameter is a number: text, a bool, NaN or infinity is a clear
+        InvalidInput (ranges are each algorithm's ``build`` to check)."""
+        for name, value in self.get_params().items():
+            if not finite(value):
+                raise InvalidInput(
+                    f"{self.name} needs {name} to be a finite number, not {value!r}",
+                    field="params",
+                )
+
+    def float_params(self) -> dict[str, float]:
+        """Every parameter as a float, for scorers built from numbers named as the parameters."""
+        return {name: float(value) for name, value in self.get_params().items()}
+
     @abstractmethod
     def build(self, seed: int) -> Scorer: ...
+
+
+def finite(value: object) -> bool:
+    """A real number (not a bool, not text), finite."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def dense_rows(rows: sp.csr_matrix) -> np.ndarray:

@@ -6,12 +6,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from limelight.errors import InvalidInput
-from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer, dense_rows
-
-
-def finite(value: object) -> bool:
-    """A real number (not a bool, not text), finite."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+from limelight.tasks.recommendation.algorithms.base import (
+    RecAlgorithm,
+    Scorer,
+    dense_rows,
+)
 
 
 def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np.ndarray:
@@ -21,7 +20,7 @@ def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np
     interactions get item-item weights from their tags alone. ``weight`` 0 returns ``gram``."""
     if weight == 0:
         return gram
-    if not (finite(weight) and weight > 0):
+    if not (np.isfinite(weight) and weight > 0):
         raise InvalidInput("needs tag_weight >= 0 (a finite number)", field="params")
     if tags is None:
         raise InvalidInput(
@@ -118,13 +117,14 @@ class EASE(RecAlgorithm):
         self.dropout = dropout
 
     def build(self, seed: int) -> EASEScorer:
-        check_regularization(self.l2, self.dropout)
-        return EASEScorer(float(self.l2), float(self.tag_weight), float(self.dropout))
+        check_regularization(self.name, self.l2, self.dropout)
+        return EASEScorer(**self.float_params())
 
 
-def check_regularization(l2: float, dropout: float) -> None:
-    """The L2 and dropout of the EASE family (``tag_weight`` is checked by ``with_tags``)."""
-    if not (finite(l2) and l2 > 0):
-        raise InvalidInput("ease needs l2 > 0", field="params")
-    if not (finite(dropout) and 0 <= dropout < 1):
-        raise InvalidInput("ease needs 0 <= dropout < 1", field="params")
+def check_regularization(name: str, l2: float, dropout: float) -> None:
+    """The L2 and dropout of the EASE family, numbers (``check_numbers``); ``tag_weight`` is
+    checked by ``with_tags``."""
+    if not l2 > 0:
+        raise InvalidInput(f"{name} needs l2 > 0", field="params")
+    if not 0 <= dropout < 1:
+        raise InvalidInput(f"{name} needs 0 <= dropout < 1", field="params")

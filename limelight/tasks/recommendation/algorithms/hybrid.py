@@ -116,11 +116,5 @@ class Hybrid(RecAlgorithm):
         self.dropout = dropout
 
     def build(self, seed: int) -> HybridScorer:
-        check_regularization(self.l2, self.dropout)
-        return HybridScorer(
-            float(self.l2),
-            float(self.content_weight),
-            float(self.shrink),
-            float(self.tag_weight),
-            float(self.dropout),
-        )
+        check_regularization(self.name, self.l2, self.dropout)
+        return HybridScorer(**self.float_params())

@@ -19,7 +19,6 @@ from limelight.tasks.recommendation.algorithms.base import RecAlgorithm, Scorer,
 from limelight.tasks.recommendation.algorithms.ease import (
     check_regularization,
     ease_weights,
-    finite,
     with_tags,
 )
 
@@ -165,13 +164,7 @@ class TimeEASE(RecAlgorithm):
         self.dropout = dropout
 
     def build(self, seed: int) -> TimeEASEScorer:
-        if not (finite(self.tau) and self.tau > 0 and finite(self.beta) and self.beta >= 0):
+        if not (self.tau > 0 and self.beta >= 0):
             raise InvalidInput("time-ease needs tau > 0 (seconds) and beta >= 0", field="params")
-        check_regularization(self.l2, self.dropout)
-        return TimeEASEScorer(
-            float(self.l2),
-            float(self.tau),
-            float(self.beta),
-            float(self.tag_weight),
-            float(self.dropout),
-        )
+        check_regularization(self.name, self.l2, self.dropout)
+        return TimeEASEScorer(**self.float_params())
