@@ -14,7 +14,11 @@ Probes: blends of `time-ease` with every other collaborative algorithm; catalog 
 release decades) as pseudo-user rows in the time-weighted Gram; time-local popularity
 (what other users took in the days the user was active); the best of the user's sittings
 scored separately (max over sessions of summed within-session co-occurrence); Mult-VAE (Liang
-et al. 2018, PyTorch) alone and blended; the history weighted by how dense its sittings are. Writes benchmarks/results/recommendation_probes.json.
+et al. 2018, PyTorch) alone and blended; the history weighted by how dense its sittings are;
+and, blended with auto's own choice (time-ease with genre tags at 0.1 and dropout 0.5), the
+user-side models: user-user EASE over plain or time-weighted co-rating (users who took the same
+item within days of each other) and session-kNN (each sitting's nearest sittings of other
+users). Writes benchmarks/results/recommendation_probes.json.
 """
 
 from __future__ import annotations
@@ -180,6 +184,44 @@ def side_rows(catalog: pd.DataFrame, items: dict[str, int], decades: bool) -> np
         dummies = pd.get_dummies(decade, prefix="decade", dtype=float)
         tags = tags.join(dummies.reindex(frame.index, fill_value=0.0))
     return np.asarray(tags.fillna(0).to_numpy(dtype=np.float64).T)
+
+
+def user_ease(part: Part, l2: float, tau_days: float | None = None) -> np.ndarray:
+    """EASE with users in the place of items: a user's score for item j is Σ_v B[v, u] X[v, j],
+    B the ridge weights of each user on every other (users × users Gram). With ``tau_days`` two
+    users' common item counts exp(-|t_u - t_v| / tau) + 0.2 (taken within days of each other
+    counts up to 6× more)."""
+    if tau_days is None:
+        X = part.X.astype(np.float64)
+        gram = np.asarray((X @ X.T).toarray())
+    else:
+        assert part.T is not None
+        gram = time_gram(sp.csr_matrix(part.T.T, dtype=np.float64), tau_days * DAY, 0.2)
+    return np.asarray(ease_weights(gram, l2).T @ part.X.toarray(), dtype=np.float64)
+
+
+def session_knn(part: Part, gap: float, k: int) -> np.ndarray:
+    """Session-kNN: the user's items cut into sittings at ``gap`` seconds; each sitting takes
+    the items of the ``k`` most similar sittings (cosine) of other users, weighted by the
+    similarity; the user's score is the sum over their sittings."""
+    per_user = sittings(part, gap)
+    owner = np.concatenate([np.full(len(ss), u) for u, ss in enumerate(per_user)])
+    flat = [s for ss in per_user for s in ss]
+    rows = np.repeat(np.arange(len(flat)), [len(s) for s in flat])
+    S = sp.csr_matrix(
+        (np.ones(len(rows)), (rows, np.concatenate(flat))), shape=(len(flat), part.X.shape[1])
+    )
+    N = sp.csr_matrix(sp.diags(1.0 / np.sqrt(np.asarray(S.sum(axis=1)).ravel())) @ S)
+    NT = sp.csr_matrix(N.T)
+    scores = np.zeros(part.X.shape)
+    for lo in range(0, len(flat), 2000):
+        sim = np.asarray((N[lo : lo + 2000] @ NT).toarray())
+        sim[owner[lo : lo + 2000, None] == owner[None, :]] = 0.0
+        top = np.argpartition(-sim, k, axis=1)[:, :k]
+        kept = np.zeros_like(sim)
+        np.put_along_axis(kept, top, np.take_along_axis(sim, top, axis=1), axis=1)
+        np.add.at(scores, owner[lo : lo + 2000], (sp.csr_matrix(kept) @ S).toarray())
+    return scores
 
 
 def row(parts: tuple[Part, Part], scores: list[np.ndarray], **key: Any) -> dict[str, Any]:
@@ -363,6 +405,34 @@ def main() -> None:
             parts, side_rows(catalog, items, False), (60.0, 600.0, 3600.0), (-0.3, -0.1, 0.1, 0.3)
         )
     )
+    tags = sp.csr_matrix(side_rows(catalog, items, False).T)
+    chosen = tuple(
+        np.asarray(p.X @ ease_weights(with_tags(g, tags, 0.1), 100.0, 0.5), dtype=np.float64)
+        for p, g in zip(parts, time_grams(parts), strict=True)
+    )
+    print(
+        f"auto's choice (time-ease, tags 0.1, dropout 0.5) validation "
+        f"{parts[0].ndcg(chosen[0]):.4f} test {parts[1].ndcg(chosen[1]):.4f}"
+    )
+    user_side: list[tuple[str, Callable[[Part], np.ndarray]]] = [
+        *((f"user-EASE (l2 {l2:.0f})", lambda p, l2=l2: user_ease(p, l2)) for l2 in (200.0, 800.0)),
+        *(
+            (
+                f"user-EASE, time-weighted (tau {tau:.0f} d, l2 {l2:.0f})",
+                lambda p, l2=l2, tau=tau: user_ease(p, l2, tau),
+            )
+            for tau in (3.0, 30.0)
+            for l2 in (100.0, 400.0)
+        ),
+        *(
+            (f"session-kNN (gap {gap:.0f} s, 50 sittings)", lambda p, g=gap: session_knn(p, g, 50))
+            for gap in (600.0, 3600.0)
+        ),
+    ]
+    for name, make in user_side:
+        probes.append(
+            probe(f"auto's choice + {name}", parts, make, (0.05, 0.1, 0.2, 0.35, 0.5), chosen)
+        )
     best = max(probes, key=lambda r: r["chosen"]["validation"])
     result = {
         "dataset": "MovieLens-100K u.data",
