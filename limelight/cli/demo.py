@@ -13,10 +13,33 @@ from limelight.errors import NotFound
 from limelight.progress import RichProgress
 from limelight.registry.keys import KeyStore
 
-DEMO_MODELS = (
-    # name, data key, text column, target column
-    ("review-sentiment", "reviews", "review", "sentiment"),
-    ("comment-moderation", "comments", "comment", "moderation"),
+DEMO_MODELS: tuple[tuple[str, str, str, dict[str, str], dict[str, str], str], ...] = (
+    # name, task, data key, columns, extra (data keys), headline metric
+    (
+        "review-sentiment",
+        "text-classification",
+        "reviews",
+        {"text": "review", "target": "sentiment"},
+        {},
+        "accuracy",
+    ),
+    (
+        "comment-moderation",
+        "text-classification",
+        "comments",
+        {"text": "comment", "target": "moderation"},
+        {},
+        "accuracy",
+    ),
+    (
+        "movie-recs",
+        "recommendation",
+        "viewing",
+        {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"},
+        {"items": "titles"},
+        "ndcg@10",
+    ),
+    ("ad-clicks", "tabular-classification", "impressions", {"target": "clicked"}, {}, "roc_auc"),
 )
 
 
@@ -25,31 +48,35 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve after training"),
-    algorithm: str = typer.Option("auto", "--algorithm", help="Algorithms to try"),
+    algorithm: str = typer.Option(
+        "auto", "--algorithm", help="Algorithms to try for the two text models"
+    ),
 ) -> None:
-    """Train demo models on generated sample data, promote them to production, and serve."""
+    """Train demo models on generated sample data (reviews, comments, a viewing log with its
+    catalog, ad impressions), promote them to production, and serve."""
     from limelight.demo.data import write_demo_data
     from limelight.training import train
     from limelight.training.pretrained import register_pretrained
 
     paths = write_demo_data(settings().home / "demo")
     reg = registry()
-    for name, key, text, target in DEMO_MODELS:
+    for name, task, key, columns, extra, metric in DEMO_MODELS:
         with RichProgress(err) as progress:
             version = train(
                 reg,
-                "text-classification",
+                task,
                 paths[key],
                 name=name,
-                columns={"text": text, "target": target},
-                algorithm=algorithm,
+                columns=columns,
+                algorithm=algorithm if task == "text-classification" else "auto",
+                extra={option: str(paths[data]) for option, data in extra.items()},
                 alias="production",
                 progress=progress,
             )
-        acc = version.manifest["metrics"]["accuracy"]
+        value = version.manifest["metrics"][metric]
         out.print(
-            f"{name}: version {version.version} ({version.algorithm}), test accuracy {acc:.3f}, "
-            f"data {paths[key]}"
+            f"{name}: version {version.version} ({version.algorithm}), test {metric} "
+            f"{value:.3f}, data {paths[key]}"
         )
     with RichProgress(err) as progress:
         embedding = register_pretrained(
@@ -64,6 +91,11 @@ def demo(
         f"try: curl -X POST http://{host}:{port}/v1/models/review-sentiment/predict "
         f'-H "Authorization: Bearer {key}" '
         '-d \'{"text": "What a wonderful film"}\'',
+        flush=True,
+    )
+    print(
+        f"     curl -X POST http://{host}:{port}/v1/models/movie-recs/recommend "
+        f'-H "Authorization: Bearer {key}" -d \'{{"user_id": "u1", "k": 5}}\'',
         flush=True,
     )
     run_server(host, port, workers=1, preload=True, insecure=False)
