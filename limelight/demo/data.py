@@ -204,7 +204,8 @@ def catalog(titles: int = 160, seed: int = 3) -> pd.DataFrame:
     """A streaming catalog: item_id (m1…), title, genres ("Comedy|Romance"), overview, year."""
     rng = random.Random(seed)
     names = list(_GENRES)
-    rows, seen = [], set()
+    rows: list[tuple[str, str, str, str, int]] = []
+    seen: set[str] = set()
     while len(rows) < titles:
         first = names[len(rows) % len(names)]
         genres = [first] + ([rng.choice(names)] if rng.random() < 0.35 else [])
