@@ -391,21 +391,20 @@ def main() -> None:
             )
         )
     catalog = movielens_items(args.data)
+    genres = side_rows(catalog, items, False)
     for decades in (False, True):
         probes.append(
             side_information(
                 parts,
-                side_rows(catalog, items, decades),
+                side_rows(catalog, items, decades) if decades else genres,
                 (0.03, 0.1, 0.3, 1.0),
                 "genre and decade" if decades else "genre",
             )
         )
     probes.append(
-        sitting_weighted_history(
-            parts, side_rows(catalog, items, False), (60.0, 600.0, 3600.0), (-0.3, -0.1, 0.1, 0.3)
-        )
+        sitting_weighted_history(parts, genres, (60.0, 600.0, 3600.0), (-0.3, -0.1, 0.1, 0.3))
     )
-    tags = sp.csr_matrix(side_rows(catalog, items, False).T)
+    tags = sp.csr_matrix(genres.T)
     chosen = tuple(
         np.asarray(p.X @ ease_weights(with_tags(g, tags, 0.1), 100.0, 0.5), dtype=np.float64)
         for p, g in zip(parts, time_grams(parts), strict=True)

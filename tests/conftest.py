@@ -137,19 +137,28 @@ def start_server(
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, env=full_env, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    wait_ready(process, url, log, timeout)
+    return LiveServer(url, process, log)
+
+
+def wait_ready(process: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:
+    """Wait until ``url``/readyz answers 200; if the process exits or the time runs out, kill
+    it and raise with its log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
+            raise RuntimeError(
+                f"{process.args} exited with {process.returncode}:\n{log.read_text()}"
+            )
         try:
             if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                return LiveServer(url, process, log)
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
     process.kill()
     process.wait()
-    raise RuntimeError(f"server not ready within {timeout} s:\n{log.read_text()}")
+    raise RuntimeError(f"not ready within {timeout} s:\n{log.read_text()}")
 
 
 @pytest.fixture

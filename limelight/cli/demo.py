@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import NamedTuple
 
 import typer
 
@@ -13,33 +14,42 @@ from limelight.errors import NotFound
 from limelight.progress import RichProgress
 from limelight.registry.keys import KeyStore
 
-DEMO_MODELS: tuple[tuple[str, str, str, dict[str, str], dict[str, str], str], ...] = (
-    # name, task, data key, columns, extra (data keys), headline metric
-    (
+
+class DemoModel(NamedTuple):
+    name: str
+    task: str
+    data: str  # a key of write_demo_data's paths
+    columns: dict[str, str]
+    metric: str  # the test metric printed
+    catalog: str | None = None  # recommendation: the catalog's key
+
+
+DEMO_MODELS = (
+    DemoModel(
         "review-sentiment",
         "text-classification",
         "reviews",
         {"text": "review", "target": "sentiment"},
-        {},
         "accuracy",
     ),
-    (
+    DemoModel(
         "comment-moderation",
         "text-classification",
         "comments",
         {"text": "comment", "target": "moderation"},
-        {},
         "accuracy",
     ),
-    (
+    DemoModel(
         "movie-recs",
         "recommendation",
         "viewing",
         {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"},
-        {"items": "titles"},
         "ndcg@10",
+        catalog="titles",
     ),
-    ("ad-clicks", "tabular-classification", "impressions", {"target": "clicked"}, {}, "roc_auc"),
+    DemoModel(
+        "ad-clicks", "tabular-classification", "impressions", {"target": "clicked"}, "roc_auc"
+    ),
 )
 
 
@@ -60,23 +70,23 @@ def demo(
 
     paths = write_demo_data(settings().home / "demo")
     reg = registry()
-    for name, task, key, columns, extra, metric in DEMO_MODELS:
+    for model in DEMO_MODELS:
         with RichProgress(err) as progress:
             version = train(
                 reg,
-                task,
-                paths[key],
-                name=name,
-                columns=columns,
-                algorithm=algorithm if task == "text-classification" else "auto",
-                extra={option: str(paths[data]) for option, data in extra.items()},
+                model.task,
+                paths[model.data],
+                name=model.name,
+                columns=model.columns,
+                algorithm=algorithm if model.task == "text-classification" else "auto",
+                extra={"items": str(paths[model.catalog])} if model.catalog else None,
                 alias="production",
                 progress=progress,
             )
-        value = version.manifest["metrics"][metric]
+        value = version.manifest["metrics"][model.metric]
         out.print(
-            f"{name}: version {version.version} ({version.algorithm}), test {metric} "
-            f"{value:.3f}, data {paths[key]}"
+            f"{model.name}: version {version.version} ({version.algorithm}), test "
+            f"{model.metric} {value:.3f}, data {paths[model.data]}"
         )
     with RichProgress(err) as progress:
         embedding = register_pretrained(

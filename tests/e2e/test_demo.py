@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -29,21 +28,10 @@ def start_demo(
     cmd = [sys.executable, "-m", "limelight", "demo", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"demo exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1.0).status_code == 200:
-                found = re.search(r"stored hashed\): (ll_\S+)", log.read_text())
-                assert found, log.read_text()
-                return process, found.group(1)
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    process.wait()
-    raise RuntimeError(f"demo not serving within {timeout} s:\n{log.read_text()}")
+    wait_ready(process, f"http://127.0.0.1:{port}", log, timeout)
+    found = re.search(r"stored hashed\): (ll_\S+)", log.read_text())
+    assert found, log.read_text()
+    return process, found.group(1)
 
 
 def test_demo_trains_every_model_and_serves_them(tmp_path: Path) -> None:
