@@ -18,7 +18,8 @@ et al. 2018, PyTorch) alone and blended; the history weighted by how dense its s
 and, blended with auto's own choice (time-ease with genre tags at 0.1 and dropout 0.5), the
 user-side models: user-user EASE over plain or time-weighted co-rating (users who took the same
 item within days of each other) and session-kNN (each sitting's nearest sittings of other
-users). Writes benchmarks/results/recommendation_probes.json.
+users); and higher-order EASE (Steck & Liang 2021: the most co-rated item pairs as extra
+inputs) on top of auto's choice. Writes benchmarks/results/recommendation_probes.json.
 """
 
 from __future__ import annotations
@@ -222,6 +223,41 @@ def session_knn(part: Part, gap: float, k: int) -> np.ndarray:
         np.put_along_axis(kept, top, np.take_along_axis(sim, top, axis=1), axis=1)
         np.add.at(scores, owner[lo : lo + 2000], (sp.csr_matrix(kept) @ S).toarray())
     return scores
+
+
+def higher_order(
+    part: Part, gram: np.ndarray, pairs: int, l2: float, l2_pairs: float
+) -> np.ndarray:
+    """Higher-order EASE (Steck & Liang 2021) on top of auto's choice: the ``pairs`` most
+    co-rated item pairs (i, j) join the items as inputs, a user's pair feature
+    x_i x_j (exp(-|t_i - t_j| / 60 s) + 0.2) (time-weighted like ``time-ease``), and each item
+    is regressed on every item but itself and every pair but those containing it (exact
+    constrained ridge: w_k = W_k - P_S (P_SS)^-1 W_Sk). ``gram`` is the items' block (auto's
+    time-weighted Gram with tags); EDLAE's dropout 0.5 on both, items' l2 ``l2``, pairs'
+    ``l2_pairs``."""
+    assert part.T is not None
+    X = part.X.toarray().astype(np.float64)
+    T = part.T.toarray()
+    n = X.shape[1]
+    co = X.T @ X
+    iu, ju = np.triu_indices(n, 1)
+    top = np.argpartition(-co[iu, ju], pairs)[:pairs]
+    first, second = iu[top], ju[top]
+    both = X[:, first] * X[:, second]
+    Z = both * (np.exp(-np.abs(T[:, first] - T[:, second]) / 60.0) + 0.2)
+    G = np.block([[gram, X.T @ Z], [Z.T @ X, Z.T @ Z]])
+    diag = np.diag(G).copy()
+    A = G.copy()
+    A[np.diag_indices_from(A)] += np.r_[l2 + diag[:n], l2_pairs + diag[n:]]
+    P = np.linalg.inv(A)
+    W = P @ G[:, :n]
+    excluded: list[list[int]] = [[k] for k in range(n)]
+    for p, (i, j) in enumerate(zip(first, second, strict=True)):
+        excluded[i].append(n + p)
+        excluded[j].append(n + p)
+    for k, s in enumerate(map(np.asarray, excluded)):
+        W[:, k] -= P[:, s] @ np.linalg.solve(P[np.ix_(s, s)], W[s, k])
+    return np.asarray(np.hstack([X, both]) @ W, dtype=np.float64)
 
 
 def row(parts: tuple[Part, Part], scores: list[np.ndarray], **key: Any) -> dict[str, Any]:
@@ -428,6 +464,24 @@ def main() -> None:
             for gap in (600.0, 3600.0)
         ),
     ]
+    started = time.perf_counter()
+    chosen_grams = [with_tags(g, tags, 0.1) for g in time_grams(parts)]
+    table = [
+        row(
+            parts,
+            [
+                higher_order(p, g, pairs, 100.0, l2)
+                for p, g in zip(parts, chosen_grams, strict=True)
+            ],
+            pairs=pairs,
+            l2_pairs=l2,
+        )
+        for pairs in (1000, 3000)
+        for l2 in (3000.0, 10000.0, 30000.0)
+    ]
+    probes.append(
+        finish("auto's choice + higher-order pairs", table, time.perf_counter() - started)
+    )
     for name, make in user_side:
         probes.append(
             probe(f"auto's choice + {name}", parts, make, (0.05, 0.1, 0.2, 0.35, 0.5), chosen)
