@@ -75,7 +75,9 @@ def exception_response(exc: Exception, method: str, path: str) -> FastJSONRespon
         if exc.status_code == 404 and message == "Not Found":
             message = f"no route {method} {path}; see /docs"
         elif exc.status_code == 405:
-            message = f"{method} is not allowed on {path}; see /docs"
+            allowed = (exc.headers or {}).get("Allow")
+            use = f"; use {allowed}" if allowed else ""
+            message = f"{method} is not allowed on {path}{use} (see /docs)"
         response = error_response(exc.status_code, code, message, path=path)
         if exc.headers:
             response.headers.update(exc.headers)

@@ -163,6 +163,40 @@ async def test_unknown_model_version_alias_route(client: httpx.AsyncClient) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/v1/models/review-sentiment/predict", "POST"),
+        ("GET", "/v1/models/review-sentiment/recommend", "POST"),
+        ("GET", "/v1/models/review-sentiment/versions/1/similar", "POST"),
+        ("DELETE", "/v1/models/review-sentiment/recommend", "POST"),
+        ("GET", "/v1/models/review-sentiment/users/u1", "DELETE"),
+        ("PUT", "/v1/models/review-sentiment/predict", "POST"),
+    ],
+)
+async def test_wrong_method_on_a_model_route_names_the_right_one(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allowed
+    assert f"use {allowed}" in response.json()["error"]["message"]
+
+
+async def test_describe_by_name_alias_and_version(
+    client: httpx.AsyncClient, tiny_model: ModelVersion
+) -> None:
+    for ref in ("review-sentiment", "review-sentiment@latest", "review-sentiment/versions/1"):
+        response = await client.get(f"/v1/models/{ref}")
+        assert response.status_code == 200, response.text
+        assert response.json()["version"] == tiny_model.version == 1
+    assert_error(
+        await client.get("/v1/models/review-sentiment/versions/9"), 404, "version_not_found"
+    )
+    assert_error(await client.get("/v1/models/review-sentiment/versions/x"), 422, "invalid_input")
+    assert_error(await client.get("/v1/models/review-sentiment/nothing"), 404, "not_found")
+
+
 async def test_tampered_artifact_is_refused_and_others_keep_serving(
     client: httpx.AsyncClient, registry: Registry
 ) -> None:

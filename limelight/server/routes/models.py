@@ -114,14 +114,32 @@ async def run_predict(state: Any, model: LoadedModel, body: Any) -> dict[str, An
     return {**outputs[0], "model": model.name, "version": model.version}
 
 
-@router.get(
-    "/models/{ref:path}",
-    summary="Describe a model version",
-    response_model=ModelDetail,
-    responses={404: ERROR_RESPONSES[404]},
-    openapi_extra=requires("predict"),
-)
+_DESCRIBE: dict[str, Any] = {
+    "summary": "Describe a model version",
+    "response_model": ModelDetail,
+    "responses": {404: ERROR_RESPONSES[404]},
+    "openapi_extra": requires("predict"),
+}
+
+
+# Two routes rather than one ``{ref:path}``: a catch-all GET under /v1/models would answer
+# ``GET /v1/models/x/recommend`` (a POST route) as an invalid model name, and be the route
+# Starlette names in the Allow header of every other wrong-method request there.
+@router.get("/models/{ref}", **_DESCRIBE)
 async def get_model(request: Request, ref: str = Path(description=REF_DOC)) -> FastJSONResponse:
+    return await _describe(request, ref)
+
+
+@router.get("/models/{name}/versions/{version}", **_DESCRIBE)
+async def get_model_version(
+    request: Request,
+    name: str = Path(description="Model name"),
+    version: str = Path(description="Version number"),
+) -> FastJSONResponse:
+    return await _describe(request, f"{name}/versions/{version}")
+
+
+async def _describe(request: Request, ref: str) -> FastJSONResponse:
     registry = request.app.state.limelight.registry
     version = await anyio.to_thread.run_sync(registry.resolve, parse_ref(ref))
     versions = await anyio.to_thread.run_sync(registry.list_versions, version.name)
