@@ -37,6 +37,28 @@ class InteractionReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def dropped(self) -> str:
+        """What cleaning took out of the ``rows_in`` rows, for an error that says why too
+        little remains ("" when nothing was dropped)."""
+        parts = [
+            (self.missing_ids_dropped, "without a user or item id"),
+            (self.invalid_ratings_dropped, "with a rating that is not a number"),
+            (
+                self.below_threshold_dropped,
+                f"rated below the minimum rating {self.rating_threshold:g}",
+            )
+            if self.rating_threshold is not None
+            else (0, ""),
+            (self.duplicates_merged, "repeating an earlier (user, item) pair"),
+            (
+                self.rows_of_rare_users_or_items_dropped,
+                f"of users with < {self.min_user_interactions} or items with < "
+                f"{self.min_item_interactions} interactions",
+            ),
+        ]
+        said = [f"{n} {why}" for n, why in parts if n]
+        return f" (of {self.rows_in} rows, dropped: {'; '.join(said)})" if said else ""
+
 
 def ids_as_strings(values: pd.Series) -> pd.Series:
     """Ids as stripped strings; floats that hold integers (a CSV column with gaps) lose '.0'."""
@@ -147,10 +169,10 @@ def clean_interactions(
     report.users = int(out["user"].nunique())
     report.items = int(out["item"].nunique())
     if report.rows_out == 0:
-        raise DataError("no usable interactions remain after cleaning")
+        raise DataError(f"no usable interactions remain after cleaning{report.dropped()}")
     if report.users < 2 or report.items < 2:
         raise DataError(
             f"{report.users} user(s) and {report.items} item(s) remain after cleaning: a "
-            "recommender needs at least two of each"
+            f"recommender needs at least two of each{report.dropped()}"
         )
     return out, report

@@ -68,6 +68,26 @@ def test_cleaning_report_counts_duplicates_threshold_and_unknown_items() -> None
     assert report.warnings
 
 
+def test_too_little_left_after_cleaning_says_what_was_dropped() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b", None, "c", "c", "d"],
+            "item_id": ["1", "2", "3", "4", "4", "5"],
+            "rating": ["5", "oops", "5", "1", "2", "1"],
+            "ts": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    with pytest.raises(DataError) as raised:
+        clean_interactions(frame, COLUMNS, rating_threshold=3)
+    assert str(raised.value) == (
+        "1 user(s) and 1 item(s) remain after cleaning: a recommender needs at least two of "
+        "each (of 6 rows, dropped: 1 without a user or item id; 1 with a rating that is not a "
+        "number; 3 rated below the minimum rating 3)"
+    )
+    with pytest.raises(DataError, match=r"no usable .* \(of 2 rows, dropped: 2 of users with < 2"):
+        clean_interactions(frame.iloc[[0, 3]], COLUMNS, min_user_interactions=2)
+
+
 class _Fixed(Scorer):
     def __init__(self, scores: np.ndarray) -> None:
         self.scores = scores
