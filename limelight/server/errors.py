@@ -9,6 +9,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from limelight.errors import LimelightError
 from limelight.server.responses import FastJSONResponse
@@ -87,7 +88,24 @@ def exception_response(exc: Exception, method: str, path: str) -> FastJSONRespon
     return error_response(500, "internal_error", message, path=path)
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method some route answers on this path (Starlette's own Allow header names only
+    the first route whose path matched: ``/v1/models/x/versions/1`` has GET and DELETE)."""
+    from limelight.server.auth import app_routes  # auth renders its errors through here
+
+    methods: set[str] = set()
+    for context in app_routes(request.app):
+        match, _ = context.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(context.original_route, "methods", None) or set()
+    return ", ".join(sorted(methods)) or None
+
+
 async def _handled(request: Request, exc: Exception) -> FastJSONResponse:
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}), "Allow": allowed})
     return exception_response(exc, request.method, request.url.path)
 
 

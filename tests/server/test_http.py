@@ -172,6 +172,8 @@ async def test_unknown_model_version_alias_route(client: httpx.AsyncClient) -> N
         ("DELETE", "/v1/models/review-sentiment/recommend", "POST"),
         ("GET", "/v1/models/review-sentiment/users/u1", "DELETE"),
         ("PUT", "/v1/models/review-sentiment/predict", "POST"),
+        ("POST", "/v1/models/review-sentiment/versions/1", "DELETE, GET"),
+        ("DELETE", "/healthz", "GET"),
     ],
 )
 async def test_wrong_method_on_a_model_route_names_the_right_one(
