@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,15 +13,26 @@ from limelight.server import create_app
 from limelight.settings import Settings
 from limelight.training import train
 from tests.conftest import train_tiny
-from tests.tasks.recommendation.synthetic import interactions
+from tests.tasks.recommendation.synthetic import catalog, interactions
 
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "ts"}
 
 
 @pytest.fixture
-def client(settings: Settings, registry: Registry) -> Iterator[TestClient]:
+def client(settings: Settings, registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
     train(
         registry, "recommendation", interactions(), name="recs", columns=COLUMNS, algorithm="ease"
+    )
+    items = tmp_path / "items.csv"
+    catalog().to_csv(items, index=False)
+    train(
+        registry,
+        "recommendation",
+        interactions(),
+        name="shelf",
+        columns=COLUMNS,
+        algorithm="ease",
+        extra={"items": str(items)},
     )
     train_tiny(registry)
     app = create_app(settings, registry)
@@ -65,6 +77,24 @@ def test_recommend_similar_and_forget(client: TestClient) -> None:
     assert again.status_code == 404 and again.json()["error"]["code"] == "user_not_found"
 
 
+def test_catalog_filters(client: TestClient) -> None:
+    def ids(filter: dict[str, object]) -> list[str]:
+        body = {"user_id": "u0", "k": 84, "filter": filter}
+        response = client.post("/v1/models/shelf/recommend", json=body)
+        assert response.status_code == 200, response.text
+        return [item["item_id"] for item in response.json()["items"]]
+
+    years = ids({"year": {"min": 1992, "max": 1993.5}})
+    assert years and all(int(i[1:]) % 10 in (2, 3) for i in years)
+    assert ids({"year": 1995}) and all(int(i[1:]) % 10 == 5 for i in ids({"year": 1995}))
+    comedies = ids({"genres": "comedy"})  # one value or a list, case-insensitive
+    assert comedies == ids({"genres": ["Comedy"]}) and all(int(i[1:]) % 4 == 0 for i in comedies)
+    assert ids({"genres": ["Comedy"], "year": {"min": 1999}}) == [
+        i for i in comedies if int(i[1:]) % 10 == 9
+    ]
+    assert ids({"genres": ["No such genre"]}) == []
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "field"),
     [
@@ -82,6 +112,21 @@ def test_recommend_similar_and_forget(client: TestClient) -> None:
             "filter",
         ),
         ("/v1/models/recs/recommend", [1, 2], 422, None),
+        *(
+            ("/v1/models/shelf/recommend", {"user_id": "u0", "filter": f}, 422, field)
+            for f, field in (
+                ({"year": {"min": "1990"}}, "filter.year"),
+                ({"year": {"min": None}}, "filter.year"),
+                ({"year": {"max": [1995]}}, "filter.year"),
+                ({"year": {"min": True}}, "filter.year"),
+                ({"year": {"from": 1990}}, "filter.year"),
+                ({"year": {}}, "filter.year"),
+                ({"year": "1990"}, "filter.year"),
+                ({"genres": [1]}, "filter.genres"),
+                ({"genres": {"any": "Comedy"}}, "filter.genres"),
+                ({"colour": ["red"]}, "filter.colour"),
+            )
+        ),
         ("/v1/models/recs/similar", {"item_id": "nope"}, 404, "item_id"),
         ("/v1/models/recs/similar", {"item_id": 50}, 422, "item_id"),
         ("/v1/models/recs/similar", {"k": 3}, 422, "item_id"),

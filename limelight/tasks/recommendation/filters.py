@@ -65,9 +65,14 @@ class FilterIndex:
 
     def _number(self, name: str, condition: Any, where: str) -> np.ndarray:
         values = self.numbers[name]
-        if isinstance(condition, int | float) and not isinstance(condition, bool):
+        if _is_number(condition):
             return values == float(condition)
-        if isinstance(condition, dict) and condition and set(condition) <= {"min", "max"}:
+        if (
+            isinstance(condition, dict)
+            and condition
+            and set(condition) <= {"min", "max"}
+            and all(_is_number(bound) for bound in condition.values())
+        ):
             hit = ~np.isnan(values)
             if "min" in condition:
                 hit &= values >= float(condition["min"])
@@ -75,5 +80,13 @@ class FilterIndex:
                 hit &= values <= float(condition["max"])
             return hit
         raise InvalidInput(
-            f'{where} is numeric: give a number or {{"min": a, "max": b}}', field=where
+            f'{where} is numeric: give a number or {{"min": a, "max": b}} with numbers a, b',
+            field=where,
         )
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (not a bool, which Python counts as an int)."""
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and bool(np.isfinite(value))
+    )

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 MAX_K = 1000
 Id = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
-FilterValue = list[str] | str | float | dict[str, float]
+
+
+def _one_filter_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """One error for a filter condition, not one per branch of the union ("filter.year.list[str]:
+    Input should be a valid list" for a bad {"min": ...})."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        raise PydanticCustomError(
+            "filter_value",
+            'a filter condition is a string, a list of strings, a number, or {"min": a, "max": b} '
+            "with numbers a and b",
+        ) from exc
+
+
+FilterValue = Annotated[
+    list[str] | str | float | dict[str, float], WrapValidator(_one_filter_error)
+]
 
 
 class RecommendInput(BaseModel):

@@ -1,0 +1,61 @@
+"""FilterIndex on its own: the checks behind the HTTP schema (the Python API and the CLI reach it
+with whatever a caller passes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from limelight.errors import InvalidInput
+from limelight.tasks.recommendation.catalog import read_catalog
+from limelight.tasks.recommendation.filters import FilterIndex
+
+
+@pytest.fixture
+def index() -> FilterIndex:
+    frame = pd.DataFrame(
+        {
+            "item_id": ["a", "b", "c"],
+            "genres": ["Comedy|Drama", "Drama", ""],
+            "year": [1990, 2000, None],
+        }
+    )
+    return FilterIndex(read_catalog(frame))
+
+
+def test_conditions_combine(index: FilterIndex) -> None:
+    assert index.mask({"genres": "DRAMA"}).tolist() == [True, True, False]
+    assert index.mask({"genres": ["Comedy", "Nope"], "year": {"max": 1995}}).tolist() == [
+        True,
+        False,
+        False,
+    ]
+    assert index.mask({"year": 2000}).tolist() == [
+        False,
+        True,
+        False,
+    ]  # a missing year never matches
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"year": {"min": "abc"}},
+        {"year": {"min": None}},
+        {"year": {"max": [1]}},
+        {"year": {"min": True}},
+        {"year": {"min": float("nan")}},
+        {"year": float("inf")},
+        {"year": {"from": 1990}},
+        {"year": {}},
+        {"genres": [1]},
+        {"genres": None},
+        {"colour": "red"},
+    ],
+)
+def test_bad_conditions_are_invalid_input(index: FilterIndex, condition: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        index.mask(condition)
+    assert raised.value.field == f"filter.{next(iter(condition))}"
+    assert np.all(index.mask({}))
