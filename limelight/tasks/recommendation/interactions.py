@@ -40,15 +40,11 @@ class InteractionReport:
     def dropped(self) -> str:
         """What cleaning took out of the ``rows_in`` rows, for an error that says why too
         little remains ("" when nothing was dropped)."""
+        threshold = "" if self.rating_threshold is None else f" {self.rating_threshold:g}"
         parts = [
             (self.missing_ids_dropped, "without a user or item id"),
             (self.invalid_ratings_dropped, "with a rating that is not a number"),
-            (
-                self.below_threshold_dropped,
-                f"rated below the minimum rating {self.rating_threshold:g}",
-            )
-            if self.rating_threshold is not None
-            else (0, ""),
+            (self.below_threshold_dropped, f"rated below the minimum rating{threshold}"),
             (self.duplicates_merged, "repeating an earlier (user, item) pair"),
             (
                 self.rows_of_rare_users_or_items_dropped,
