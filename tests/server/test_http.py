@@ -173,7 +173,7 @@ async def test_unknown_model_version_alias_route(client: httpx.AsyncClient) -> N
         ("GET", "/v1/models/review-sentiment/users/u1", "DELETE"),
         ("PUT", "/v1/models/review-sentiment/predict", "POST"),
         ("POST", "/v1/models/review-sentiment/versions/1", "DELETE, GET"),
-        ("DELETE", "/healthz", "GET"),
+        ("DELETE", "/healthz", "GET, HEAD"),
     ],
 )
 async def test_wrong_method_on_a_model_route_names_the_right_one(
@@ -183,6 +183,13 @@ async def test_wrong_method_on_a_model_route_names_the_right_one(
     assert_error(response, 405, "method_not_allowed")
     assert response.headers["allow"] == allowed
     assert f"use {allowed}" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/v2/health/live", "/v2/health/ready"])
+async def test_probes_answer_head(client: httpx.AsyncClient, path: str) -> None:
+    get, head = await client.get(path), await client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
 
 
 async def test_describe_by_name_alias_and_version(

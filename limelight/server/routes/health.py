@@ -10,11 +10,14 @@ from limelight.server.responses import FastJSONResponse
 router = APIRouter(tags=["health"])
 
 
+# HEAD too (some load balancers and uptime monitors probe with it), left out of the schema
+@router.head("/healthz", include_in_schema=False)
 @router.get("/healthz", summary="Liveness: the process answers")
 async def healthz() -> FastJSONResponse:
     return FastJSONResponse({"status": "ok"})
 
 
+@router.head("/readyz", include_in_schema=False)
 @router.get(
     "/readyz",
     summary="Readiness: the registry answers and preloading is done",

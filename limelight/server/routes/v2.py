@@ -50,11 +50,13 @@ async def server_metadata() -> FastJSONResponse:
     )
 
 
+@router.head("/health/live", include_in_schema=False)
 @router.get("/health/live", summary="Server liveness")
 async def live() -> FastJSONResponse:
     return FastJSONResponse({"live": True})
 
 
+@router.head("/health/ready", include_in_schema=False)
 @router.get("/health/ready", summary="Server readiness")
 async def ready(request: Request) -> FastJSONResponse:
     state = request.app.state.limelight
