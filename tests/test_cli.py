@@ -191,3 +191,25 @@ def test_installed_entry_point_exit_code(cli_home: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "error: no model named 'nope'; see `limelight models list`"
     ]
+
+
+def test_recommend_says_what_matched_nothing(
+    cli_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.tasks.recommendation.synthetic import catalog, interactions
+
+    log, items = tmp_path / "ratings.csv", tmp_path / "items.csv"
+    interactions().to_csv(log, index=False)
+    catalog().to_csv(items, index=False)
+    args = ["train", "recommendation", str(log), "--user", "user_id", "--item", "item_id"]
+    assert run(capsys, *args, "--items", str(items), "--name", "shelf", "-a", "ease")[0] == 0
+    code, out, _ = run(
+        capsys,
+        *("recommend", "shelf", "--user", "u0", "--k", "3", "--recent", "zzz"),
+        *("--filter", '{"genres": ["Sci Fi", "sci-fi"]}'),
+    )
+    assert code == 0
+    assert "not known to the model (ignored): zzz" in out
+    assert "no item has genres 'Sci Fi'" in out
+    code, out, _ = run(capsys, "recommend", "shelf", "--user", "u0", "--filter", '{"year": 1991}')
+    assert code == 0 and "no item has" not in out

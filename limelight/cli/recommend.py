@@ -54,6 +54,10 @@ def _show(model: Any, answer: dict[str, Any], as_json: bool, title: str) -> None
             ", ".join(item.get("because") or []),
         )
     out.print(table)
+    if answer.get("unknown_items"):
+        out.print(f"not known to the model (ignored): {', '.join(answer['unknown_items'])}")
+    for field, values in (answer.get("unknown_filter_values") or {}).items():
+        out.print(f"no item has {field} {', '.join(map(repr, values))}")
     out.print(f"{model.name} version {model.version}")
 
 

@@ -93,6 +93,16 @@ def test_catalog_filters(client: TestClient) -> None:
         i for i in comedies if int(i[1:]) % 10 == 9
     ]
     assert ids({"genres": ["No such genre"]}) == []
+    # values no item holds are named in the answer (typos would otherwise just look empty)
+    body = {"user_id": "u0", "filter": {"genres": ["Comedy", "Sci Fi"], "year": {"min": 1}}}
+    answer = client.post("/v1/models/shelf/recommend", json=body).json()
+    assert answer["items"] and answer["unknown_filter_values"] == {"genres": ["Sci Fi"]}
+    body = {"item_id": "i0", "filter": {"genres": "SCI-FI"}}
+    answer = client.post("/v1/models/shelf/similar", json=body).json()
+    assert answer["items"] and "unknown_filter_values" not in answer
+    body = {"item_id": "i0", "filter": {"genres": "Western"}}
+    answer = client.post("/v1/models/shelf/similar", json=body).json()
+    assert answer["items"] == [] and answer["unknown_filter_values"] == {"genres": ["Western"]}
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,22 @@ class FilterIndex:
                 mask &= self._number(name, condition, where)
         return mask
 
+    def unknown_values(self, conditions: dict[str, Any]) -> dict[str, list[str]]:
+        """Per tag or value field, the listed values no catalog item holds (a typo such as
+        "Sci Fi" for "Sci-Fi" matches nothing; the answer says so instead of just being
+        empty). Call after ``mask``, which checks the conditions."""
+        out: dict[str, list[str]] = {}
+        for name, condition in conditions.items():
+            kind = self.kinds.get(name)
+            if kind not in ("tags", "value"):
+                continue
+            groups = self.tags[name] if kind == "tags" else self.values[name]
+            wanted = [condition] if isinstance(condition, str) else condition
+            missing = [w for w in wanted if w.casefold() not in groups]
+            if missing:
+                out[name] = missing
+        return out
+
     def _number(self, name: str, condition: Any, where: str) -> np.ndarray:
         values = self.numbers[name]
         if _is_number(condition):

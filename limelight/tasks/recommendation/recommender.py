@@ -110,7 +110,7 @@ class Recommender:
         }
         if unknown:
             out["unknown_items"] = unknown
-        return out
+        return self._with_unknown_filter_values(out, request.filter)
 
     def similar(self, request: SimilarInput) -> dict[str, Any]:
         item = self.item_index.get(request.item_id)
@@ -136,7 +136,8 @@ class Recommender:
             scores = state.popularity.astype(np.float64)
         scores[item] = -np.inf
         top = self._best(scores, request.k, request.filter)
-        return {"items": self._render(top, scores, None), "strategy": strategy}
+        answer = {"items": self._render(top, scores, None), "strategy": strategy}
+        return self._with_unknown_filter_values(answer, request.filter)
 
     def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]:
         return [self.recommend(x) for x in inputs]  # type: ignore[arg-type]
@@ -174,6 +175,15 @@ class Recommender:
         known = [self.item_index[i] for i in ids if i in self.item_index]
         unknown = [i for i in ids if i not in self.item_index]
         return np.asarray(sorted(set(known)), dtype=np.int32), unknown
+
+    def _with_unknown_filter_values(
+        self, answer: dict[str, Any], conditions: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if conditions and self.filters is not None:
+            unknown = self.filters.unknown_values(conditions)
+            if unknown:
+                answer["unknown_filter_values"] = unknown
+        return answer
 
     def _best(self, scores: np.ndarray, k: int, conditions: dict[str, Any] | None) -> np.ndarray:
         if conditions:

@@ -90,6 +90,10 @@ class Recommendations(BaseModel):
     unknown_items: list[str] | None = Field(
         default=None, description="recent_items the model does not know (ignored)."
     )
+    unknown_filter_values: dict[str, list[str]] | None = Field(
+        default=None,
+        description="Filter values no catalog item holds, per field (they match nothing).",
+    )
 
 
 class Forgotten(BaseModel):

@@ -26,16 +26,16 @@ def index() -> FilterIndex:
 
 def test_conditions_combine(index: FilterIndex) -> None:
     assert index.mask({"genres": "DRAMA"}).tolist() == [True, True, False]
-    assert index.mask({"genres": ["Comedy", "Nope"], "year": {"max": 1995}}).tolist() == [
-        True,
-        False,
-        False,
-    ]
-    assert index.mask({"year": 2000}).tolist() == [
-        False,
-        True,
-        False,
-    ]  # a missing year never matches
+    both = {"genres": ["Comedy", "Nope"], "year": {"max": 1995}}
+    assert index.mask(both).tolist() == [True, False, False]
+    # a missing year never matches
+    assert index.mask({"year": 2000}).tolist() == [False, True, False]
+
+
+def test_unknown_values_are_named(index: FilterIndex) -> None:
+    conditions = {"genres": ["drama", "Sci Fi"], "year": 3}
+    assert index.unknown_values(conditions) == {"genres": ["Sci Fi"]}
+    assert index.unknown_values({"genres": "Comedy"}) == {}
 
 
 @pytest.mark.parametrize(
