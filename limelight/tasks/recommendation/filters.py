@@ -35,10 +35,13 @@ class FilterIndex:
             for name, values in catalog.numbers.items()
         }
 
-    def mask(self, conditions: dict[str, Any]) -> np.ndarray:
-        """Items meeting every condition: tags match any listed tag, values any listed value,
-        numbers ``{"min": a, "max": b}`` (inclusive) or an exact number."""
+    def match(self, conditions: dict[str, Any]) -> tuple[np.ndarray, dict[str, list[str]]]:
+        """Items meeting every condition — tags match any listed tag, values any listed value,
+        numbers ``{"min": a, "max": b}`` (inclusive) or an exact number — and, per tag or value
+        field, the listed values no catalog item holds (a typo such as "Sci Fi" for "Sci-Fi"
+        matches nothing; the answer says so instead of just being empty)."""
         mask = np.ones(self.size, dtype=bool)
+        unknown: dict[str, list[str]] = {}
         for name, condition in conditions.items():
             kind = self.kinds.get(name)
             where = f"filter.{name}"
@@ -56,28 +59,14 @@ class FilterIndex:
                 hit = np.zeros(self.size, dtype=bool)
                 for value in wanted:
                     found = groups.get(value.casefold())
-                    if found is not None:
+                    if found is None:
+                        unknown.setdefault(name, []).append(value)
+                    else:
                         hit[found] = True
                 mask &= hit
             else:
                 mask &= self._number(name, condition, where)
-        return mask
-
-    def unknown_values(self, conditions: dict[str, Any]) -> dict[str, list[str]]:
-        """Per tag or value field, the listed values no catalog item holds (a typo such as
-        "Sci Fi" for "Sci-Fi" matches nothing; the answer says so instead of just being
-        empty). Call after ``mask``, which checks the conditions."""
-        out: dict[str, list[str]] = {}
-        for name, condition in conditions.items():
-            kind = self.kinds.get(name)
-            if kind not in ("tags", "value"):
-                continue
-            groups = self.tags[name] if kind == "tags" else self.values[name]
-            wanted = [condition] if isinstance(condition, str) else condition
-            missing = [w for w in wanted if w.casefold() not in groups]
-            if missing:
-                out[name] = missing
-        return out
+        return mask, unknown
 
     def _number(self, name: str, condition: Any, where: str) -> np.ndarray:
         values = self.numbers[name]

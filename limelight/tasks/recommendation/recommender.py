@@ -102,7 +102,7 @@ class Recommender:
             scores = state.scorer.score(row, np.asarray([who])).astype(np.float64).ravel()
         if request.exclude_seen and len(history):
             scores[history] = -np.inf
-        top = self._best(scores, request.k, request.filter)
+        top, unmatched = self._best(scores, request.k, request.filter)
         because = self._because(state.scorer, history, top) if strategy != "popular" else None
         out: dict[str, Any] = {
             "items": self._render(top, scores, because),
@@ -110,7 +110,9 @@ class Recommender:
         }
         if unknown:
             out["unknown_items"] = unknown
-        return self._with_unknown_filter_values(out, request.filter)
+        if unmatched:
+            out["unknown_filter_values"] = unmatched
+        return out
 
     def similar(self, request: SimilarInput) -> dict[str, Any]:
         item = self.item_index.get(request.item_id)
@@ -135,9 +137,11 @@ class Recommender:
             strategy = "popular"
             scores = state.popularity.astype(np.float64)
         scores[item] = -np.inf
-        top = self._best(scores, request.k, request.filter)
-        answer = {"items": self._render(top, scores, None), "strategy": strategy}
-        return self._with_unknown_filter_values(answer, request.filter)
+        top, unmatched = self._best(scores, request.k, request.filter)
+        answer: dict[str, Any] = {"items": self._render(top, scores, None), "strategy": strategy}
+        if unmatched:
+            answer["unknown_filter_values"] = unmatched
+        return answer
 
     def predict_batch(self, inputs: Sequence[BaseModel]) -> list[dict[str, Any]]:
         return [self.recommend(x) for x in inputs]  # type: ignore[arg-type]
@@ -176,16 +180,11 @@ class Recommender:
         unknown = [i for i in ids if i not in self.item_index]
         return np.asarray(sorted(set(known)), dtype=np.int32), unknown
 
-    def _with_unknown_filter_values(
-        self, answer: dict[str, Any], conditions: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        if conditions and self.filters is not None:
-            unknown = self.filters.unknown_values(conditions)
-            if unknown:
-                answer["unknown_filter_values"] = unknown
-        return answer
-
-    def _best(self, scores: np.ndarray, k: int, conditions: dict[str, Any] | None) -> np.ndarray:
+    def _best(
+        self, scores: np.ndarray, k: int, conditions: dict[str, Any] | None
+    ) -> tuple[np.ndarray, dict[str, list[str]]]:
+        """The top ``k`` items meeting ``conditions``, and the filter values no item holds."""
+        unmatched: dict[str, list[str]] = {}
         if conditions:
             if self.filters is None:
                 raise InvalidInput(
@@ -193,11 +192,12 @@ class Recommender:
                     "retrain with --items FILE",
                     field="filter",
                 )
-            scores[~self.filters.mask(conditions)] = -np.inf
+            allowed, unmatched = self.filters.match(conditions)
+            scores[~allowed] = -np.inf
         available = int(np.isfinite(scores).sum())
         if available == 0:
-            return np.zeros(0, dtype=np.int64)
-        return top_k(scores[None, :], min(k, available))[0]
+            return np.zeros(0, dtype=np.int64), unmatched
+        return top_k(scores[None, :], min(k, available))[0], unmatched
 
     def _because(
         self, scorer: Scorer, history: np.ndarray, top: np.ndarray
