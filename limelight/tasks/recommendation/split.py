@@ -11,17 +11,21 @@ from limelight.errors import DataError
 def per_user_split(
     frame: pd.DataFrame, train_fraction: float = 0.75, seed: int = 42
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Shuffle with ``seed``, then give each user round(train_fraction * n) of their n rows for
-    training and the rest for testing (the protocol of Microsoft Recommenders' MovieLens
-    benchmark). A user with one interaction keeps it for training."""
+    """The split of Microsoft Recommenders' MovieLens benchmark (``python_stratified_split``),
+    row for row: every row draws a key from ``RandomState(seed).rand`` in the order of
+    ``frame``; within each user the rows with the round(train_fraction * n) smallest keys
+    (half to even, as Python's ``round``) are for training and the rest for testing. A user
+    with one interaction keeps it for training."""
     if not 0 < train_fraction < 1:
         raise DataError("the train fraction must be between 0 and 1", field="train_fraction")
-    order = np.random.RandomState(seed).permutation(len(frame))
-    shuffled = frame.iloc[order]
-    rank = shuffled.groupby("user", sort=False).cumcount().to_numpy()
-    size = shuffled.groupby("user", sort=False)["user"].transform("size").to_numpy()
+    keys = np.random.RandomState(seed).rand(len(frame))
+    users = pd.factorize(frame["user"])[0]
+    order = np.lexsort((keys, users))
+    ordered = frame.iloc[order]
+    rank = ordered.groupby("user", sort=False).cumcount().to_numpy()
+    size = ordered.groupby("user", sort=False)["user"].transform("size").to_numpy()
     keep = rank < np.maximum(np.round(train_fraction * size), 1)
-    return _sorted(shuffled.loc[keep]), _sorted(shuffled.loc[~keep])
+    return _sorted(ordered.loc[keep]), _sorted(ordered.loc[~keep])
 
 
 def leave_last_out(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

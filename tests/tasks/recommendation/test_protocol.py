@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from limelight.data.datasets import movielens_ratings
 from limelight.errors import DataError
 from limelight.tasks.recommendation.algorithms.base import Scorer
 from limelight.tasks.recommendation.evaluation import ranking_metrics
@@ -34,6 +38,32 @@ def test_per_user_split_is_per_user_75_25_and_reproducible() -> None:
         assert n_train == round(0.75 * len(group))
         pairs = set(zip(train.loc[train.user == user, "item"], strict=True))
         assert pairs.isdisjoint(set(zip(test.loc[test.user == user, "item"], strict=True)))
+
+
+def test_per_user_split_trains_on_each_users_smallest_draws() -> None:
+    """Microsoft Recommenders' rule: one draw per row from RandomState(seed).rand in the
+    frame's order; each user trains on the rows with the round(0.75 n) smallest draws."""
+    frame = _clean(interactions())
+    train, _ = per_user_split(frame, 0.75, seed=42)
+    draws = pd.Series(np.random.RandomState(42).rand(len(frame)), index=frame.index)
+    for user, group in frame.groupby("user"):
+        smallest = draws[group.index].nsmallest(round(0.75 * len(group))).index
+        assert set(frame.loc[smallest, "item"]) == set(train.loc[train.user == user, "item"])
+
+
+def test_per_user_split_is_microsoft_recommenders_split_on_movielens(data_dir: Path) -> None:
+    """The same test set as the published figures: the sha256 of the sorted (user, item) test
+    pairs that recommenders 1.2.1's python_stratified_split(ratio=0.75, seed=42) gives on
+    u.data (read in file order, user and item as integers), computed with that library."""
+    ratings = movielens_ratings(data_dir)
+    clean = clean_interactions(
+        ratings, {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
+    )[0]
+    train, test = per_user_split(clean, 0.75, seed=42)
+    pairs = sorted(zip(test["user"].astype(int), test["item"].astype(int), strict=True))
+    digest = hashlib.sha256("\n".join(f"{u}\t{i}" for u, i in pairs).encode()).hexdigest()
+    assert (len(train), len(test)) == (74_992, 25_008)
+    assert digest == "b86ac4b1ad4bfe9068d23e54f79488e80d608faf8a315122d49f0e5763cdecf9"
 
 
 def test_leave_last_out_takes_each_users_latest() -> None:
