@@ -31,8 +31,8 @@ def configurations(
     name: str, given: dict[str, Any] | None, best: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The parameter sets to try: the user's, if given; else the algorithm's search space. The
-    hybrid takes its collaborative part's L2, tag weight and dropout from the best EASE found
-    so far."""
+    hybrid takes its collaborative part's L2, tag weight, text weight and dropout from the best
+    EASE found so far."""
     algorithm = ALGORITHMS[name]
     if given:
         return [dict(given)]
@@ -42,6 +42,7 @@ def configurations(
             params.setdefault("l2", best["ease"]["l2"])
             params.setdefault("tag_weight", best["ease"].get("tag_weight", 0.0))
             params.setdefault("dropout", best["ease"].get("dropout", 0.0))
+            params.setdefault("text_weight", best["ease"].get("text_weight", 0.0))
     return space
 
 
@@ -128,9 +129,11 @@ def select(
         for params in configurations(name, given.get(name), best_params):
             trial(name, params)
         # later stages, each on top of the best so far: catalog tags (when the catalog has
-        # any), then EDLAE's dropout regularizer
+        # any), catalog-text neighbours (when it has text), then EDLAE's dropout regularizer
+        has_text = content is not None and bool(np.any(content))
         stages = (
             ("tag_weight", algorithm_cls.tag_grid if tags is not None else ()),
+            ("text_weight", algorithm_cls.text_grid if has_text else ()),
             ("dropout", algorithm_cls.dropout_grid),
         )
         for key, values in stages:

@@ -237,11 +237,12 @@ def test_ease_searches_catalog_genres_on_a_movielens_slice(
     manifest = version.manifest
     assert 15 <= manifest["data"]["catalog_tags"] <= 19  # MovieLens' genres
     board = manifest["leaderboard"]
-    stages = (ALGORITHMS["ease"].grid, ALGORITHMS["ease"].tag_grid, ALGORITHMS["ease"].dropout_grid)
+    ease = ALGORITHMS["ease"]
+    stages = (ease.grid, ease.tag_grid, ease.text_grid, ease.dropout_grid)
     assert len(board) == sum(len(stage) for stage in stages)
-    before_dropout = [row for row in board if row["params"]["dropout"] == 0]
-    tagged = [row["score"] for row in before_dropout if row["params"]["tag_weight"] > 0]
-    plain = [row["score"] for row in before_dropout if row["params"]["tag_weight"] == 0]
+    before_text = [row for row in board if row["params"]["dropout"] == row["params"]["text_weight"]]
+    tagged = [row["score"] for row in before_text if row["params"]["tag_weight"] > 0]
+    plain = [row["score"] for row in before_text if row["params"]["tag_weight"] == 0]
     assert len(tagged) == 4 and max(tagged) > max(plain) - 0.02  # genres do not hurt
     if manifest["params"]["tag_weight"] == 0:  # validation may keep them out; force them in
         train_slice(

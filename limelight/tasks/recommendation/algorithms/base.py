@@ -82,6 +82,9 @@ class RecAlgorithm(Algorithm):
     #: ``tag_weight`` values auto mode tries on top of the best of ``grid`` when the catalog
     #: has tags (empty: the algorithm does not use tags)
     tag_grid: ClassVar[tuple[float, ...]] = ()
+    #: ``text_weight`` values auto mode tries next, on top of the best so far, when the catalog
+    #: has text (empty: the algorithm does not use catalog-text neighbours)
+    text_grid: ClassVar[tuple[float, ...]] = ()
     #: ``dropout`` values (EDLAE's regularizer) auto mode tries last, on top of the best so far
     dropout_grid: ClassVar[tuple[float, ...]] = ()
 

@@ -34,6 +34,51 @@ def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np
     return gram + (weight * max(scale, 1.0)) * np.asarray((s @ s.T).toarray())
 
 
+#: how many of its most similar catalog texts each item is pulled towards by ``text_weight``
+TEXT_NEIGHBOURS = 10
+
+
+def text_neighbours(content: np.ndarray, k: int = TEXT_NEIGHBOURS) -> np.ndarray:
+    """items × items: for each item, the cosine of its ``k`` most similar catalog texts
+    (``content`` holds L2-normalized MiniLM embeddings, zero for an item without text), kept
+    where positive and made symmetric by the larger of the two directions. Built in blocks of
+    rows, so the full similarity matrix is never held twice."""
+    n = content.shape[0]
+    k = min(k, n - 1)
+    out = np.zeros((n, n), dtype=np.float64)
+    if k < 1:
+        return out
+    emb = np.asarray(content, dtype=np.float32)
+    for lo in range(0, n, 1024):
+        sim = emb[lo : lo + 1024] @ emb.T
+        rows = np.arange(sim.shape[0])
+        sim[rows, rows + lo] = -np.inf  # never an item's own neighbour
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        out[rows[:, None] + lo, top] = np.maximum(np.take_along_axis(sim, top, axis=1), 0)
+    return np.maximum(out, out.T)
+
+
+def with_text(gram: np.ndarray, content: np.ndarray | None, weight: float) -> np.ndarray:
+    """``gram`` plus ``w · mean(diag(gram)) · N`` for the catalog-text neighbours N
+    (``text_neighbours``): items whose titles and descriptions read alike gain co-occurrence as
+    if a ``weight`` share of an average item's users had taken both, so sequels and close
+    relatives are pulled together, and an item nobody interacted with gets item-item weights
+    from its text alone. ``weight`` 0 returns ``gram``."""
+    if weight == 0:
+        return gram
+    if not (np.isfinite(weight) and weight > 0):
+        raise InvalidInput("needs text_weight >= 0 (a finite number)", field="params")
+    if content is None or not np.any(content):
+        raise InvalidInput(
+            "text_weight needs an item catalog with titles or text (--items FILE)",
+            field="params",
+        )
+    if content.shape[0] != gram.shape[0]:
+        raise ValueError("content must have one row per item")
+    scale = float(np.mean(np.diag(gram))) if gram.size else 0.0
+    return gram + (weight * max(scale, 1.0)) * text_neighbours(content)
+
+
 def ease_weights(gram: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarray:
     """Steck (2019): B = I - P / diag(P) with P = (G + Λ)^-1, zero diagonal. Λ = λI for EASE;
     with ``dropout`` p > 0 it is Steck's (2020) EDLAE regularizer λI + p/(1-p) · diag(G): the
@@ -54,10 +99,13 @@ class EASEScorer(Scorer):
         "Gram, which no user added, stays as trained)"
     )
 
-    def __init__(self, l2: float, tag_weight: float = 0.0, dropout: float = 0.0) -> None:
+    def __init__(
+        self, l2: float, tag_weight: float = 0.0, dropout: float = 0.0, text_weight: float = 0.0
+    ) -> None:
         self.l2 = l2
         self.tag_weight = tag_weight
         self.dropout = dropout
+        self.text_weight = text_weight
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
 
@@ -72,7 +120,7 @@ class EASEScorer(Scorer):
     ) -> EASEScorer:
         binary = (X > 0).astype(np.float32)
         gram = np.asarray((binary.T @ binary).toarray(), dtype=np.float64)
-        gram = with_tags(gram, tags, self.tag_weight)
+        gram = with_text(with_tags(gram, tags, self.tag_weight), content, self.text_weight)
         self.gram_ = gram.astype(np.float32)
         self.weights_ = ease_weights(gram, self.l2, self.dropout)
         return self
@@ -85,7 +133,7 @@ class EASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> EASEScorer:
         x = (dense_rows(row) > 0).astype(np.float32)
-        new = EASEScorer(self.l2, self.tag_weight, self.dropout)
+        new = EASEScorer(self.l2, self.tag_weight, self.dropout, self.text_weight)
         new.gram_ = np.maximum(self.gram_ - x.T @ x, 0)
         new.weights_ = ease_weights(new.gram_, self.l2, self.dropout)
         return new
@@ -105,16 +153,26 @@ class EASE(RecAlgorithm):
     description = (
         "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized, with "
         "EDLAE's dropout regularizer as an option (dropout); with a catalog, its tags can join "
-        "the Gram as pseudo-users (tag_weight)"
+        "the Gram as pseudo-users (tag_weight) and items with similar texts can be pulled "
+        "together (text_weight)"
     )
     grid = tuple({"l2": v} for v in (50.0, 150.0, 300.0, 500.0, 700.0, 1000.0, 2000.0))
     tag_grid = (0.03, 0.1, 0.3, 1.0)
+    text_grid = (0.03, 0.1)
     dropout_grid = (0.25, 0.5)
 
-    def __init__(self, *, l2: float = 500.0, tag_weight: float = 0.0, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        l2: float = 500.0,
+        tag_weight: float = 0.0,
+        dropout: float = 0.0,
+        text_weight: float = 0.0,
+    ) -> None:
         self.l2 = l2
         self.tag_weight = tag_weight
         self.dropout = dropout
+        self.text_weight = text_weight
 
     def build(self, seed: int) -> EASEScorer:
         check_regularization(self.name, self.l2, self.dropout)

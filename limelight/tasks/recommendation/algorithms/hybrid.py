@@ -17,8 +17,8 @@ def _standardize(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridScorer(Scorer):
-    """EASE (collaborative; with catalog tags in its Gram when tag_weight > 0, EDLAE's
-    regularizer when dropout > 0) plus content
+    """EASE (collaborative; with catalog tags in its Gram when tag_weight > 0, catalog-text
+    neighbours when text_weight > 0, EDLAE's regularizer when dropout > 0) plus content
     similarity. Each is standardized per user; the content
     part of item i is weighted content_weight * shrink / (n_i + shrink), where n_i counts the
     item's interactions, so items with few or no interactions are ranked by their content while
@@ -33,13 +33,15 @@ class HybridScorer(Scorer):
         shrink: float,
         tag_weight: float = 0.0,
         dropout: float = 0.0,
+        text_weight: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
         self.shrink = shrink
         self.tag_weight = tag_weight
         self.dropout = dropout
-        self.collaborative = EASEScorer(l2, tag_weight, dropout)
+        self.text_weight = text_weight
+        self.collaborative = EASEScorer(l2, tag_weight, dropout, text_weight)
         self.content = ContentScorer()
         self.counts_ = np.zeros(0, np.float32)
 
@@ -73,7 +75,14 @@ class HybridScorer(Scorer):
         return collab / np.maximum(scale, 1e-9) + self._mix[targets][None, :] * content
 
     def forget(self, row: sp.csr_matrix, user: int) -> HybridScorer:
-        new = HybridScorer(self.l2, self.content_weight, self.shrink, self.tag_weight, self.dropout)
+        new = HybridScorer(
+            self.l2,
+            self.content_weight,
+            self.shrink,
+            self.tag_weight,
+            self.dropout,
+            self.text_weight,
+        )
         new.content = self.content
         new.collaborative = self.collaborative.forget(row, user)
         x = np.asarray((row > 0).toarray(), dtype=np.float32).ravel()
@@ -108,12 +117,14 @@ class Hybrid(RecAlgorithm):
         shrink: float = 5.0,
         tag_weight: float = 0.0,
         dropout: float = 0.0,
+        text_weight: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
         self.shrink = shrink
         self.tag_weight = tag_weight
         self.dropout = dropout
+        self.text_weight = text_weight
 
     def build(self, seed: int) -> HybridScorer:
         check_regularization(self.name, self.l2, self.dropout)

@@ -20,6 +20,7 @@ from limelight.tasks.recommendation.algorithms.ease import (
     check_regularization,
     ease_weights,
     with_tags,
+    with_text,
 )
 
 
@@ -61,13 +62,20 @@ class TimeEASEScorer(Scorer):
     )
 
     def __init__(
-        self, l2: float, tau: float, beta: float, tag_weight: float = 0.0, dropout: float = 0.0
+        self,
+        l2: float,
+        tau: float,
+        beta: float,
+        tag_weight: float = 0.0,
+        dropout: float = 0.0,
+        text_weight: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tau = tau
         self.beta = beta
         self.tag_weight = tag_weight
         self.dropout = dropout
+        self.text_weight = text_weight
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
         self.times_ = sp.csr_matrix((0, 0), dtype=np.float64)
@@ -83,6 +91,7 @@ class TimeEASEScorer(Scorer):
     ) -> TimeEASEScorer:
         self.times_ = sp.csr_matrix(aligned_times(X, times), dtype=np.float64, copy=True)
         gram = with_tags(time_gram(self.times_, self.tau, self.beta), tags, self.tag_weight)
+        gram = with_text(gram, content, self.text_weight)
         self.gram_ = gram.astype(np.float32)
         self.weights_ = ease_weights(gram, self.l2, self.dropout)
         return self
@@ -95,7 +104,9 @@ class TimeEASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> TimeEASEScorer:
         """Removes exactly what the user added at fit time: their stored times' pair weights."""
-        new = TimeEASEScorer(self.l2, self.tau, self.beta, self.tag_weight, self.dropout)
+        new = TimeEASEScorer(
+            self.l2, self.tau, self.beta, self.tag_weight, self.dropout, self.text_weight
+        )
         new.gram_ = self.gram_.copy()
         new.times_ = self.times_
         if 0 <= user < self.times_.shape[0]:
@@ -135,7 +146,8 @@ class TimeEASE(RecAlgorithm):
     description = (
         "EASE over a time-weighted Gram: item pairs a user took within minutes of each other "
         "count more (needs a time column); EDLAE's dropout regularizer as an option (dropout); "
-        "with a catalog, its tags can join the Gram as pseudo-users (tag_weight)"
+        "with a catalog, its tags can join the Gram as pseudo-users (tag_weight) and items "
+        "with similar texts can be pulled together (text_weight)"
     )
     needs_time = True
     grid = (
@@ -146,6 +158,7 @@ class TimeEASE(RecAlgorithm):
     )
 
     tag_grid = (0.03, 0.1, 0.3, 1.0)
+    text_grid = (0.03, 0.1)
     dropout_grid = (0.25, 0.5)
 
     def __init__(
@@ -156,12 +169,14 @@ class TimeEASE(RecAlgorithm):
         beta: float = 0.2,
         tag_weight: float = 0.0,
         dropout: float = 0.0,
+        text_weight: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tau = tau
         self.beta = beta
         self.tag_weight = tag_weight
         self.dropout = dropout
+        self.text_weight = text_weight
 
     def build(self, seed: int) -> TimeEASEScorer:
         if not (self.tau > 0 and self.beta >= 0):
