@@ -14,6 +14,7 @@ from limelight.registry import Registry
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.algorithms.ease import (
     ease_weights,
+    symmetric_inverse,
     text_neighbours,
     with_text,
 )
@@ -184,3 +185,16 @@ def test_movielens_titles_find_their_franchise(data_dir: Path) -> None:
 
     assert {"Return of the Jedi (1983)", "Empire Strikes Back, The (1980)"} <= nearest("50", 2)
     assert sum("Star Trek" in t for t in nearest("228", 5)) == 5  # The Wrath of Khan
+
+
+def test_symmetric_inverse_by_cholesky_and_by_lu_when_not_positive_definite() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.random((40, 12))
+    spd = x.T @ x + np.eye(12)
+    np.testing.assert_allclose(symmetric_inverse(spd), np.linalg.inv(spd), rtol=1e-9, atol=1e-12)
+    indefinite = spd - 3 * np.trace(spd) / 12 * np.eye(12)  # symmetric, negative eigenvalues
+    assert np.linalg.eigvalsh(indefinite).min() < 0
+    np.testing.assert_allclose(
+        symmetric_inverse(indefinite), np.linalg.inv(indefinite), rtol=1e-8, atol=1e-10
+    )
+    assert symmetric_inverse(np.zeros((0, 0))).shape == (0, 0)

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import lapack
 
 from limelight.errors import InvalidInput
 from limelight.tasks.recommendation.algorithms.base import (
@@ -79,6 +80,21 @@ def with_text(gram: np.ndarray, content: np.ndarray | None, weight: float) -> np
     return gram + (weight * max(scale, 1.0)) * text_neighbours(content)
 
 
+def symmetric_inverse(a: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric matrix: by Cholesky (LAPACK potrf + potri, about twice as fast
+    as LU for the positive definite regularized Grams of the EASE family), by LU when ``a`` is
+    not positive definite (the text-neighbour share is not guaranteed to be)."""
+    if a.size == 0:
+        return a.copy()
+    factor, info = lapack.dpotrf(a, lower=False, clean=False)
+    if info == 0:
+        inverse, info = lapack.dpotri(factor, lower=False)
+        if info == 0:
+            upper = np.triu(inverse)
+            return upper + np.triu(upper, 1).T
+    return np.asarray(np.linalg.inv(a))
+
+
 def ease_weights(gram: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarray:
     """Steck (2019): B = I - P / diag(P) with P = (G + Λ)^-1, zero diagonal. Λ = λI for EASE;
     with ``dropout`` p > 0 it is Steck's (2020) EDLAE regularizer λI + p/(1-p) · diag(G): the
@@ -86,7 +102,7 @@ def ease_weights(gram: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarra
     regularizes popular items (large G_jj) more."""
     a = gram.astype(np.float64, copy=True)
     a[np.diag_indices_from(a)] += l2 + dropout / (1.0 - dropout) * np.diag(gram)
-    p = np.linalg.inv(a)
+    p = symmetric_inverse(a)
     b = p / (-np.diag(p))
     np.fill_diagonal(b, 0)
     return b.astype(np.float32)
