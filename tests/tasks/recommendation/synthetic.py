@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 GENRES = ("Comedy", "Horror", "Drama", "Sci-Fi")
 
@@ -43,3 +46,21 @@ def catalog(items: int = 80, extra_items: int = 4) -> pd.DataFrame:
         genre = GENRES[i % len(GENRES)]
         rows.append((f"i{i}", f"Film {i}", genre, words[genre], 1990 + i % 10))
     return pd.DataFrame(rows, columns=["item_id", "title", "genres", "description", "year"])
+
+
+#: users 0-1 take items 0-1 (one kind), users 2-3 items 2-3 (another); items 4 (of the first
+#: kind) and 5 (of the second) have no interactions
+TWO_KINDS = np.array(
+    [[1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0]],
+    dtype=np.float32,
+)
+
+
+def assert_cold_item_of_the_same_kind_first(plain: Any, informed: Any) -> None:
+    """Fitted on ``TWO_KINDS``: plain EASE cannot score the two cold items (exactly 0), while
+    a model with side information ranks, for someone who took item 0, the cold item of item 0's
+    kind (4) above the other (5)."""
+    probe = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0]], np.float32))
+    assert np.allclose(plain.score(probe, np.array([-1]))[0, 4:], 0)
+    scores = informed.score(probe, np.array([-1]))[0]
+    assert scores[4] > 0 and scores[4] > scores[5]

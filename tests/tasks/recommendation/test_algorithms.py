@@ -17,7 +17,7 @@ from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.recommender import UnknownItem, UnknownUser
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
 from limelight.training import train
-from tests.tasks.recommendation.synthetic import GENRES, catalog, interactions
+from tests.tasks.recommendation.synthetic import GENRES, interactions
 
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "ts"}
 COLLABORATIVE = ("popularity", "item-knn", "rp3beta", "ease", "time-ease", "als", "bpr")
@@ -141,13 +141,6 @@ def test_similar_items_and_unknown_item(registry: Registry) -> None:
     assert "i2" not in ids and sum(genre_of(i) == "Drama" for i in ids) >= 3
     with pytest.raises(UnknownItem):
         recs.similar(SimilarInput(item_id="nope"))
-
-
-@pytest.fixture
-def catalog_file(tmp_path: Path) -> Path:
-    path = tmp_path / "items.csv"
-    catalog().to_csv(path, index=False)
-    return path
 
 
 @pytest.mark.parametrize("algorithm", ["content", "hybrid"])

@@ -15,15 +15,12 @@ from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.algorithms.ease import ease_weights, with_tags
 from limelight.tasks.recommendation.catalog import read_catalog, tag_matrix
 from limelight.tasks.recommendation.schemas import RecommendInput
-from tests.tasks.recommendation.synthetic import GENRES, catalog
+from tests.tasks.recommendation.synthetic import (
+    GENRES,
+    TWO_KINDS,
+    assert_cold_item_of_the_same_kind_first,
+)
 from tests.tasks.recommendation.test_algorithms import genre_of, train_recs
-
-
-@pytest.fixture
-def catalog_file(tmp_path: Path) -> Path:
-    path = tmp_path / "items.csv"
-    catalog().to_csv(path, index=False)
-    return path
 
 
 def test_tag_matrix_has_one_column_per_shared_tag_value() -> None:
@@ -57,22 +54,12 @@ def test_tags_join_the_gram_scaled_by_the_average_item_count() -> None:
 
 
 def test_ease_with_tags_scores_items_nobody_interacted_with() -> None:
-    # users 0-1 take items 0-1 (Horror), users 2-3 items 2-3 (Comedy); item 4 (Horror) and
-    # item 5 (Comedy) have no interactions
-    X = sp.csr_matrix(
-        np.array(
-            [[1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0]],
-            dtype=np.float32,
-        )
-    )
+    X = sp.csr_matrix(TWO_KINDS)
     horror, comedy = [1, 0], [0, 1]
     tags = sp.csr_matrix(np.array([horror, horror, comedy, comedy, horror, comedy], np.float32))
     plain = ALGORITHMS["ease"](l2=1.0).build(0).fit(X, None, 0)
     tagged = ALGORITHMS["ease"](l2=1.0, tag_weight=0.5).build(0).fit(X, None, 0, tags=tags)
-    probe = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0]], np.float32))  # someone who took item 0
-    assert np.allclose(plain.score(probe, np.array([-1]))[0, 4:], 0)
-    scores = tagged.score(probe, np.array([-1]))[0]
-    assert scores[4] > 0 and scores[4] > scores[5]  # the cold Horror item, not the Comedy one
+    assert_cold_item_of_the_same_kind_first(plain, tagged)
     expected = ease_weights(with_tags((X.T @ X).toarray().astype(float), tags, 0.5), 1.0)
     np.testing.assert_allclose(tagged.weights_, expected, rtol=1e-6)
 

@@ -19,15 +19,11 @@ from limelight.tasks.recommendation.algorithms.ease import (
     with_text,
 )
 from limelight.tasks.recommendation.catalog import embed_texts, read_catalog
-from tests.tasks.recommendation.synthetic import catalog
+from tests.tasks.recommendation.synthetic import (
+    TWO_KINDS,
+    assert_cold_item_of_the_same_kind_first,
+)
 from tests.tasks.recommendation.test_algorithms import train_recs
-
-
-@pytest.fixture
-def catalog_file(tmp_path: Path) -> Path:
-    path = tmp_path / "items.csv"
-    catalog().to_csv(path, index=False)
-    return path
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -71,22 +67,12 @@ def test_text_joins_the_gram_scaled_by_the_average_item_count() -> None:
 
 
 def test_ease_with_text_scores_items_nobody_interacted_with_by_their_text() -> None:
-    # users 0-1 take items 0-1 (one kind of text), users 2-3 items 2-3 (another); item 4 reads
-    # like 0-1 and item 5 like 2-3, and nobody took either
-    X = sp.csr_matrix(
-        np.array(
-            [[1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0]],
-            dtype=np.float32,
-        )
-    )
-    a, b = [1.0, 0.1, 0.0], [0.0, 0.1, 1.0]
+    X = sp.csr_matrix(TWO_KINDS)
+    a, b = [1.0, 0.1, 0.0], [0.0, 0.1, 1.0]  # item 4 reads like items 0-1, item 5 like 2-3
     emb = unit_rows(np.array([a, a, b, b, a, b], np.float32))
     plain = ALGORITHMS["ease"](l2=1.0).build(0).fit(X, emb, 0)
     texted = ALGORITHMS["ease"](l2=1.0, text_weight=0.5).build(0).fit(X, emb, 0)
-    probe = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0]], np.float32))  # someone who took item 0
-    assert np.allclose(plain.score(probe, np.array([-1]))[0, 4:], 0)
-    scores = texted.score(probe, np.array([-1]))[0]
-    assert scores[4] > 0 and scores[4] > scores[5]  # the cold item that reads alike
+    assert_cold_item_of_the_same_kind_first(plain, texted)
     gram = (X.T @ X).toarray().astype(np.float64)
     np.testing.assert_allclose(
         texted.weights_, ease_weights(with_text(gram, emb, 0.5), 1.0), rtol=1e-5

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -14,25 +15,41 @@ from limelight.tasks.recommendation.algorithms.base import (
 )
 
 
+def with_share(
+    gram: np.ndarray, weight: float, name: str, share: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """``gram + w · mean(diag(gram)) · share()``: side information joins the Gram as if a
+    ``weight`` share of an average item's users had taken each linked pair, whatever the size of
+    the log. ``weight`` 0 returns ``gram`` (and ``share`` is not called); ``name`` is the
+    parameter, for the error a bad weight gets."""
+    if weight == 0:
+        return gram
+    if not (np.isfinite(weight) and weight > 0):
+        raise InvalidInput(f"needs {name} >= 0 (a finite number)", field="params")
+    extra = share()
+    if extra.shape != gram.shape:
+        raise ValueError(f"{name}: side information must have one row per item")
+    scale = float(np.mean(np.diag(gram))) if gram.size else 0.0
+    return gram + (weight * max(scale, 1.0)) * extra
+
+
 def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np.ndarray:
     """``gram`` plus catalog tags as pseudo-users: ``w · mean(diag(gram)) · S Sᵀ`` for the
     items × tags indicator S, so two items that share a tag gain co-occurrence as if that many
     users (a ``weight`` share of an average item's count) had taken both. Items with no
     interactions get item-item weights from their tags alone. ``weight`` 0 returns ``gram``."""
-    if weight == 0:
-        return gram
-    if not (np.isfinite(weight) and weight > 0):
-        raise InvalidInput("needs tag_weight >= 0 (a finite number)", field="params")
-    if tags is None:
-        raise InvalidInput(
-            "tag_weight needs an item catalog with a tag column (--items FILE with genres/tags)",
-            field="params",
-        )
-    if tags.shape[0] != gram.shape[0]:
-        raise ValueError("tags must have one row per item")
-    scale = float(np.mean(np.diag(gram))) if gram.size else 0.0
-    s = sp.csr_matrix(tags, dtype=np.float64)
-    return gram + (weight * max(scale, 1.0)) * np.asarray((s @ s.T).toarray())
+
+    def shared_tags() -> np.ndarray:
+        if tags is None:
+            raise InvalidInput(
+                "tag_weight needs an item catalog with a tag column (--items FILE with "
+                "genres/tags)",
+                field="params",
+            )
+        s = sp.csr_matrix(tags, dtype=np.float64)
+        return np.asarray((s @ s.T).toarray())
+
+    return with_share(gram, weight, "tag_weight", shared_tags)
 
 
 #: how many of its most similar catalog texts each item is pulled towards by ``text_weight``
@@ -65,19 +82,16 @@ def with_text(gram: np.ndarray, content: np.ndarray | None, weight: float) -> np
     if a ``weight`` share of an average item's users had taken both, so sequels and close
     relatives are pulled together, and an item nobody interacted with gets item-item weights
     from its text alone. ``weight`` 0 returns ``gram``."""
-    if weight == 0:
-        return gram
-    if not (np.isfinite(weight) and weight > 0):
-        raise InvalidInput("needs text_weight >= 0 (a finite number)", field="params")
-    if content is None or not np.any(content):
-        raise InvalidInput(
-            "text_weight needs an item catalog with titles or text (--items FILE)",
-            field="params",
-        )
-    if content.shape[0] != gram.shape[0]:
-        raise ValueError("content must have one row per item")
-    scale = float(np.mean(np.diag(gram))) if gram.size else 0.0
-    return gram + (weight * max(scale, 1.0)) * text_neighbours(content)
+
+    def neighbours() -> np.ndarray:
+        if content is None or not np.any(content):
+            raise InvalidInput(
+                "text_weight needs an item catalog with titles or text (--items FILE)",
+                field="params",
+            )
+        return text_neighbours(content)
+
+    return with_share(gram, weight, "text_weight", neighbours)
 
 
 def symmetric_inverse(a: np.ndarray) -> np.ndarray:
