@@ -184,3 +184,8 @@ def test_symmetric_inverse_by_cholesky_and_by_lu_when_not_positive_definite() ->
         symmetric_inverse(indefinite), np.linalg.inv(indefinite), rtol=1e-8, atol=1e-10
     )
     assert symmetric_inverse(np.zeros((0, 0))).shape == (0, 0)
+    y = rng.random((900, 700))  # more than one 512-row block of the mirrored triangle
+    big = y.T @ y + np.eye(700)
+    inverse = symmetric_inverse(big)
+    np.testing.assert_allclose(inverse, inverse.T)
+    np.testing.assert_allclose(inverse @ big, np.eye(700), atol=1e-8)

@@ -97,15 +97,23 @@ def with_text(gram: np.ndarray, content: np.ndarray | None, weight: float) -> np
 def symmetric_inverse(a: np.ndarray) -> np.ndarray:
     """The inverse of a symmetric matrix: by Cholesky (LAPACK potrf + potri, about twice as fast
     as LU for the positive definite regularized Grams of the EASE family), by LU when ``a`` is
-    not positive definite (the text-neighbour share is not guaranteed to be)."""
+    not positive definite (the text-neighbour share is not guaranteed to be). The inverse is
+    formed in the factor's memory and its lower triangle mirrored from the upper one block by
+    block, so besides ``a`` only one items × items array is held."""
     if a.size == 0:
         return a.copy()
     factor, info = lapack.dpotrf(a, lower=False, clean=False)
     if info == 0:
-        inverse, info = lapack.dpotri(factor, lower=False)
+        inverse, info = lapack.dpotri(factor, lower=False, overwrite_c=True)
         if info == 0:
-            upper = np.triu(inverse)
-            return upper + np.triu(upper, 1).T
+            n = inverse.shape[0]
+            for lo in range(0, n, 512):
+                hi = min(lo + 512, n)
+                inverse[lo:hi, :lo] = inverse[:lo, lo:hi].T
+                block = inverse[lo:hi, lo:hi]
+                below = np.tril_indices(hi - lo, -1)
+                block[below] = block.T[below]
+            return np.asarray(inverse)
     return np.asarray(np.linalg.inv(a))
 
 
@@ -117,9 +125,10 @@ def ease_weights(gram: np.ndarray, l2: float, dropout: float = 0.0) -> np.ndarra
     a = gram.astype(np.float64, copy=True)
     a[np.diag_indices_from(a)] += l2 + dropout / (1.0 - dropout) * np.diag(gram)
     p = symmetric_inverse(a)
-    b = p / (-np.diag(p))
-    np.fill_diagonal(b, 0)
-    return b.astype(np.float32)
+    del a
+    p /= -np.diag(p)
+    np.fill_diagonal(p, 0)
+    return p.astype(np.float32)
 
 
 class EASEScorer(Scorer):
