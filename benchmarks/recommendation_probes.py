@@ -51,6 +51,7 @@ from limelight.tasks.recommendation.algorithms.base import Scorer
 from limelight.tasks.recommendation.algorithms.ease import (
     ease_weights,
     text_neighbours,
+    with_share,
     with_tags,
     with_text,
 )
@@ -385,8 +386,9 @@ def ceiling(
                 for text_w in (0.0, 0.1):
                     grams = {}
                     for key, g in raw.items():
-                        tagged = with_tags(g, tags, tag_w)
-                        grams[key] = tagged + text_w * np.mean(np.diag(tagged)) * neighbours
+                        grams[key] = with_share(
+                            with_tags(g, tags, tag_w), text_w, "text_weight", lambda: neighbours
+                        )
                     for l2 in (50.0, 100.0, 150.0, 250.0):
                         for dropout in (0.5, 0.67):
                             entry: dict[str, Any] = {
@@ -606,8 +608,8 @@ def main() -> None:
     for w in (0.0, 0.03, 0.1):
         scores = []
         for p, g in zip(parts, chosen_grams, strict=True):
-            extra = w * np.mean(np.diag(g)) * rating_neighbours(p) if w else 0.0
-            scores.append(np.asarray(p.X @ ease_weights(g + extra, 150.0, 0.5), dtype=np.float64))
+            rated = with_share(g, w, "rating_weight", lambda p=p: rating_neighbours(p))
+            scores.append(np.asarray(p.X @ ease_weights(rated, 150.0, 0.5), dtype=np.float64))
         table.append(row(parts, scores, rating_weight=w))
     probes.append(
         finish(

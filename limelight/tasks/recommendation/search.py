@@ -111,6 +111,7 @@ def select(
             best_params[name] = algorithm.get_params()
 
     n_items = fit.shape[1]
+    has_text = content is not None and bool(np.any(content))
     for name in names:
         algorithm_cls = ALGORITHMS[name]
         if algorithm_cls.needs_content and content is None:
@@ -130,7 +131,6 @@ def select(
             trial(name, params)
         # later stages, each on top of the best so far: catalog tags (when the catalog has
         # any), catalog-text neighbours (when it has text), then EDLAE's dropout regularizer
-        has_text = content is not None and bool(np.any(content))
         stages = (
             ("tag_weight", algorithm_cls.tag_grid if tags is not None else ()),
             ("text_weight", algorithm_cls.text_grid if has_text else ()),
