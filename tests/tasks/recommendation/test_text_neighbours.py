@@ -178,6 +178,20 @@ def test_symmetric_inverse_by_cholesky_and_by_lu_when_not_positive_definite() ->
     x = rng.random((40, 12))
     spd = x.T @ x + np.eye(12)
     np.testing.assert_allclose(symmetric_inverse(spd), np.linalg.inv(spd), rtol=1e-9, atol=1e-12)
+    # C order: serving's sparse history @ weights copies a Fortran-ordered matrix every call
+    assert symmetric_inverse(spd).flags.c_contiguous
+    assert ease_weights(spd, 1.0, 0.5).flags.c_contiguous
+    saved = {
+        "gram": spd,
+        "weights": np.asfortranarray(ease_weights(spd, 1.0)),  # as saved before this was fixed
+        "times_indptr": np.zeros(1, np.int64),
+        "times_indices": np.zeros(0, np.int32),
+        "times_data": np.zeros(0),
+        "times_shape": np.array([0, 12]),
+    }
+    for name in ("ease", "time-ease"):
+        scorer = ALGORITHMS[name]().build(0).restore(saved, None)
+        assert scorer.weights_.flags.c_contiguous  # type: ignore[attr-defined]
     indefinite = spd - 3 * np.trace(spd) / 12 * np.eye(12)  # symmetric, negative eigenvalues
     assert np.linalg.eigvalsh(indefinite).min() < 0
     np.testing.assert_allclose(

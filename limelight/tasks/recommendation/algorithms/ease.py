@@ -99,7 +99,10 @@ def symmetric_inverse(a: np.ndarray) -> np.ndarray:
     as LU for the positive definite regularized Grams of the EASE family), by LU when ``a`` is
     not positive definite (the text-neighbour share is not guaranteed to be). The inverse is
     formed in the factor's memory and its lower triangle mirrored from the upper one block by
-    block, so besides ``a`` only one items × items array is held."""
+    block, so besides ``a`` only one items × items array is held. The result is C-ordered
+    (LAPACK's is Fortran-ordered; for a symmetric matrix its transpose is the same matrix, so
+    this costs nothing): serving multiplies sparse histories by the weights, and scipy copies a
+    Fortran-ordered right-hand side on every call."""
     if a.size == 0:
         return a.copy()
     factor, info = lapack.dpotrf(a, lower=False, clean=False)
@@ -113,7 +116,7 @@ def symmetric_inverse(a: np.ndarray) -> np.ndarray:
                 block = inverse[lo:hi, lo:hi]
                 below = np.tril_indices(hi - lo, -1)
                 block[below] = block.T[below]
-            return np.asarray(inverse)
+            return np.asarray(inverse.T if inverse.flags.f_contiguous else inverse)
     return np.asarray(np.linalg.inv(a))
 
 
@@ -182,7 +185,7 @@ class EASEScorer(Scorer):
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> EASEScorer:
         self.gram_ = arrays["gram"]
-        self.weights_ = arrays["weights"]
+        self.weights_ = np.ascontiguousarray(arrays["weights"])  # see symmetric_inverse
         return self
 
 

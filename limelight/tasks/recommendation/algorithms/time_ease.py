@@ -132,7 +132,7 @@ class TimeEASEScorer(Scorer):
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> TimeEASEScorer:
         self.gram_ = arrays["gram"]
-        self.weights_ = arrays["weights"]
+        self.weights_ = np.ascontiguousarray(arrays["weights"])  # see symmetric_inverse
         shape = tuple(int(x) for x in arrays["times_shape"])
         self.times_ = sp.csr_matrix(
             (arrays["times_data"], arrays["times_indices"], arrays["times_indptr"]), shape=shape
