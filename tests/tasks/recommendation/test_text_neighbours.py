@@ -16,6 +16,7 @@ from limelight.tasks.recommendation.algorithms.ease import (
     ease_weights,
     symmetric_inverse,
     text_neighbours,
+    with_share,
     with_text,
 )
 from limelight.tasks.recommendation.catalog import embed_texts, read_catalog
@@ -34,7 +35,9 @@ def test_text_neighbours_are_each_items_k_most_similar_texts_made_symmetric() ->
     rng = np.random.default_rng(0)
     emb = unit_rows(rng.normal(size=(1100, 8))).astype(np.float32)  # more than one block
     emb[7] = 0.0  # an item without text
-    got = text_neighbours(emb, k=3)
+    found = text_neighbours(emb, k=3)
+    assert sp.issparse(found) and found.nnz <= 2 * 3 * len(emb)
+    got = found.toarray()
     sim = emb @ emb.T
     np.fill_diagonal(sim, -np.inf)
     expected = np.zeros_like(got)
@@ -48,6 +51,30 @@ def test_text_neighbours_are_each_items_k_most_similar_texts_made_symmetric() ->
     assert np.allclose(got, got.T) and np.all(np.diag(got) == 0)
     assert not got[7].any() and not got[:, 7].any()  # no text, no neighbours either way
     assert text_neighbours(emb[:1], k=3).shape == (1, 1)  # a lone item has none
+
+
+def test_text_neighbours_are_remembered_per_catalog_and_read_only() -> None:
+    rng = np.random.default_rng(1)
+    emb = unit_rows(rng.normal(size=(30, 4))).astype(np.float32)
+    first = text_neighbours(emb, k=2)
+    assert text_neighbours(emb.copy(), k=2) is first  # same content: computed once
+    assert text_neighbours(emb, k=3) is not first
+    other = emb.copy()
+    other[0] = other[1]
+    assert text_neighbours(other, k=2) is not first  # other content: its own neighbours
+    with pytest.raises(ValueError):
+        first.data[0] = 5.0  # shared between fits, so nobody may change it
+
+
+def test_sparse_side_information_adds_like_dense() -> None:
+    rng = np.random.default_rng(4)
+    gram = rng.random((6, 6))
+    gram = gram + gram.T
+    side = sp.random(6, 6, density=0.3, random_state=5, format="csr")
+    side = side + side.T
+    dense = with_share(gram, 0.2, "w", lambda: side.toarray())
+    np.testing.assert_allclose(with_share(gram, 0.2, "w", lambda: side), dense)
+    assert not np.shares_memory(with_share(gram, 0.2, "w", lambda: side), gram)
 
 
 def test_text_joins_the_gram_scaled_by_the_average_item_count() -> None:
@@ -167,7 +194,8 @@ def test_movielens_titles_find_their_franchise(data_dir: Path) -> None:
     index = {item: i for i, item in enumerate(cat.ids)}
 
     def nearest(item: str, n: int) -> set[str]:
-        return {title[cat.ids[j]] for j in np.argsort(-neighbours[index[item]])[:n]}
+        row = neighbours[index[item]].toarray().ravel()
+        return {title[cat.ids[j]] for j in np.argsort(-row)[:n]}
 
     assert {"Return of the Jedi (1983)", "Empire Strikes Back, The (1980)"} <= nearest("50", 2)
     assert sum("Star Trek" in t for t in nearest("228", 5)) == 5  # The Wrath of Khan

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -16,12 +19,16 @@ from limelight.tasks.recommendation.algorithms.base import (
 
 
 def with_share(
-    gram: np.ndarray, weight: float, name: str, share: Callable[[], np.ndarray]
+    gram: np.ndarray,
+    weight: float,
+    name: str,
+    share: Callable[[], np.ndarray | sp.spmatrix],
 ) -> np.ndarray:
     """``gram + w · mean(diag(gram)) · share()``: side information joins the Gram as if a
     ``weight`` share of an average item's users had taken each linked pair, whatever the size of
-    the log. ``weight`` 0 returns ``gram`` (and ``share`` is not called); ``name`` is the
-    parameter, for the error a bad weight gets."""
+    the log. ``share`` may return a dense or a sparse items × items matrix (a sparse one is added
+    entry by entry, never densified). ``weight`` 0 returns ``gram`` (and ``share`` is not
+    called); ``name`` is the parameter, for the error a bad weight gets."""
     if weight == 0:
         return gram
     if not (np.isfinite(weight) and weight > 0):
@@ -29,8 +36,14 @@ def with_share(
     extra = share()
     if extra.shape != gram.shape:
         raise ValueError(f"{name}: side information must have one row per item")
-    scale = float(np.mean(np.diag(gram))) if gram.size else 0.0
-    return gram + (weight * max(scale, 1.0)) * extra
+    scale = weight * max(float(np.mean(np.diag(gram))) if gram.size else 0.0, 1.0)
+    if not sp.issparse(extra):
+        return gram + scale * np.asarray(extra)
+    out = np.array(gram, dtype=np.result_type(gram.dtype, np.float64))
+    entries = sp.coo_matrix(extra)
+    entries.sum_duplicates()
+    out[entries.row, entries.col] += scale * entries.data
+    return out
 
 
 def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np.ndarray:
@@ -56,24 +69,55 @@ def with_tags(gram: np.ndarray, tags: sp.csr_matrix | None, weight: float) -> np
 TEXT_NEIGHBOURS = 10
 
 
-def text_neighbours(content: np.ndarray, k: int = TEXT_NEIGHBOURS) -> np.ndarray:
-    """items × items: for each item, the cosine of its ``k`` most similar catalog texts
+def text_neighbours(content: np.ndarray, k: int = TEXT_NEIGHBOURS) -> sp.csr_matrix:
+    """items × items, sparse: for each item, the cosine of its ``k`` most similar catalog texts
     (``content`` holds L2-normalized MiniLM embeddings, zero for an item without text), kept
     where positive and made symmetric by the larger of the two directions. Built in blocks of
-    rows, so the full similarity matrix is never held twice."""
+    rows, so the full similarity matrix is never held; at most 2k entries per row are kept.
+    Remembered for the last few catalogs (by content), since auto mode fits many models on one:
+    the result is read-only."""
+    key = (content.shape, k, hashlib.blake2b(np.ascontiguousarray(content).tobytes()).digest())
+    with _TEXT_LOCK:
+        cached = _TEXT_CACHE.get(key)
+        if cached is not None:
+            _TEXT_CACHE.move_to_end(key)
+            return cached
     n = content.shape[0]
     k = min(k, n - 1)
-    out = np.zeros((n, n), dtype=np.float64)
     if k < 1:
-        return out
-    emb = np.asarray(content, dtype=np.float32)
-    for lo in range(0, n, 1024):
-        sim = emb[lo : lo + 1024] @ emb.T
-        rows = np.arange(sim.shape[0])
-        sim[rows, rows + lo] = -np.inf  # never an item's own neighbour
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        out[rows[:, None] + lo, top] = np.maximum(np.take_along_axis(sim, top, axis=1), 0)
-    return np.maximum(out, out.T)
+        found = sp.csr_matrix((n, n), dtype=np.float64)
+    else:
+        emb = np.asarray(content, dtype=np.float32)
+        rows_, cols_, vals_ = [], [], []
+        for lo in range(0, n, 1024):
+            sim = emb[lo : lo + 1024] @ emb.T
+            rows = np.arange(sim.shape[0])
+            sim[rows, rows + lo] = -np.inf  # never an item's own neighbour
+            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+            rows_.append(np.repeat(rows + lo, k))
+            cols_.append(top.ravel())
+            vals_.append(np.maximum(np.take_along_axis(sim, top, axis=1), 0).ravel())
+        one_way = sp.csr_matrix(
+            (
+                np.concatenate(vals_).astype(np.float64),
+                (np.concatenate(rows_), np.concatenate(cols_)),
+            ),
+            shape=(n, n),
+        )
+        found = sp.csr_matrix(one_way.maximum(one_way.T))
+        found.eliminate_zeros()
+    for array in (found.data, found.indices, found.indptr):
+        array.flags.writeable = False
+    with _TEXT_LOCK:
+        _TEXT_CACHE[key] = found
+        while len(_TEXT_CACHE) > _TEXT_CACHE_SIZE:
+            _TEXT_CACHE.popitem(last=False)
+    return found
+
+
+_TEXT_CACHE: OrderedDict[tuple[object, ...], sp.csr_matrix] = OrderedDict()
+_TEXT_CACHE_SIZE = 4
+_TEXT_LOCK = threading.Lock()
 
 
 def with_text(gram: np.ndarray, content: np.ndarray | None, weight: float) -> np.ndarray:
