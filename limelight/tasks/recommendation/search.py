@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from limelight.errors import InvalidInput
 from limelight.tasks.base import Progress
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
+from limelight.tasks.recommendation.algorithms.time_ease import remembered_time_grams
 from limelight.tasks.recommendation.evaluation import ranking_metrics
 
 SELECTION_METRIC = "ndcg@10"
@@ -112,21 +113,22 @@ def select(
 
     n_items = fit.shape[1]
     has_text = content is not None and bool(np.any(content))
-    for name in names:
+
+    def search(name: str) -> None:
         algorithm_cls = ALGORITHMS[name]
         if algorithm_cls.needs_content and content is None:
             skip(name, "needs an item catalog with text: --items FILE")
-            continue
+            return
         if algorithm_cls.needs_time and times is None:
             skip(name, "needs the time of every interaction: --time COLUMN")
-            continue
+            return
         if algorithm_cls.dense_items and max_dense_items is not None and n_items > max_dense_items:
             skip(
                 name,
                 f"holds items × items matrices and {n_items:,} items exceed "
                 f"max_dense_items={max_dense_items:,}",
             )
-            continue
+            return
         for params in configurations(name, given.get(name), best_params):
             trial(name, params)
         # later stages, each on top of the best so far: catalog tags (when the catalog has
@@ -140,6 +142,10 @@ def select(
             for params in refinements(given.get(name), best_params.get(name), key, values):
                 trial(name, params)
         progress.advance(1)
+
+    with remembered_time_grams():  # the later stages reuse the best tau/beta's time Gram
+        for name in names:
+            search(name)
     if not leaderboard:
         raise InvalidInput(
             "no candidate could be trained: " + "; ".join(reasons or ["nothing to try"]),
