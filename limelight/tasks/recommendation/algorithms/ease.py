@@ -205,7 +205,7 @@ class EASEScorer(Scorer):
         tags: sp.csr_matrix | None = None,
     ) -> EASEScorer:
         binary = (X > 0).astype(np.float32)
-        gram = np.asarray((binary.T @ binary).toarray(), dtype=np.float64)
+        gram = np.asarray((binary.T @ binary).toarray(order="C"), dtype=np.float64)
         gram = with_text(with_tags(gram, tags, self.tag_weight), content, self.text_weight)
         self.gram_ = gram.astype(np.float32)
         self.weights_ = ease_weights(gram, self.l2, self.dropout)

@@ -42,7 +42,7 @@ class ItemKNNScorer(Scorer):
         tags: sp.csr_matrix | None = None,
     ) -> ItemKNNScorer:
         binary = (X > 0).astype(np.float32)
-        self.cooc_ = np.asarray((binary.T @ binary).toarray(), dtype=np.float32)
+        self.cooc_ = np.asarray((binary.T @ binary).toarray(order="C"), dtype=np.float32)
         self.sim_ = knn_similarity(self.cooc_, self.neighbors, self.shrinkage)
         return self
 
@@ -63,7 +63,7 @@ class ItemKNNScorer(Scorer):
         return {"cooc": self.cooc_}
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> ItemKNNScorer:
-        self.cooc_ = arrays["cooc"]
+        self.cooc_ = np.ascontiguousarray(arrays["cooc"])  # saved Fortran-ordered before
         self.sim_ = knn_similarity(self.cooc_, self.neighbors, self.shrinkage)
         return self
 

@@ -32,7 +32,7 @@ def walk_weights(
 def weighted_cooc(binary: sp.csr_matrix, alpha: float) -> np.ndarray:
     user_degree = np.maximum(np.asarray(binary.sum(axis=1), dtype=np.float64).ravel(), 1.0)
     scaled = sp.diags(user_degree**-alpha) @ binary
-    return np.asarray((binary.T @ scaled).toarray(), dtype=np.float64)
+    return np.asarray((binary.T @ scaled).toarray(order="C"), dtype=np.float64)
 
 
 class RP3betaScorer(Scorer):
@@ -88,7 +88,7 @@ class RP3betaScorer(Scorer):
         return {"cooc": self.cooc_, "degrees": self.degrees_}
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> RP3betaScorer:
-        self.cooc_ = arrays["cooc"]
+        self.cooc_ = np.ascontiguousarray(arrays["cooc"])  # saved Fortran-ordered before
         self.degrees_ = arrays["degrees"]
         self._refresh()
         return self
