@@ -23,10 +23,14 @@ venv: $(VENV)/.installed
 demo: venv
 	$(VENV)/bin/limelight demo --host 127.0.0.1 --port 8000
 
+# Two pytest workers (pytest-xdist): most end-to-end tests wait on servers they started, so two
+# workers overlap that waiting even on 2 cores. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: venv
 	$(VENV)/bin/ruff check limelight tests benchmarks
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=15
 
 lint: venv
 	$(VENV)/bin/ruff check limelight tests benchmarks
