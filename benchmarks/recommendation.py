@@ -253,6 +253,12 @@ COLD_START_MODELS: list[tuple[str, str, dict[str, Any]]] = [
     ("content", "content", {}),
     ("hybrid", "hybrid", {}),
     ("hybrid + tags", "hybrid", {"tag_weight": 0.1}),
+    ("hybrid + tags + text", "hybrid", {"tag_weight": 0.1, "text_weight": 0.1}),
+    (
+        "hybrid + tags + text, content 0.03",
+        "hybrid",
+        {"tag_weight": 0.1, "text_weight": 0.1, "content_weight": 0.03},
+    ),
 ]
 
 
@@ -336,7 +342,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         0.4,
         label="cold items (ranked among cold items)",
     )
-    right.set_xticks(x, [k.replace(" + ", "\n+ ") for k in kinds], fontsize=8)
+    right.set_xticks(x, [k.replace(" + ", "\n+ ").replace(", ", "\n") for k in kinds], fontsize=7)
     right.set_ylabel("nDCG@10")
     right.set_ylim(0, 0.8)
     right.legend(fontsize=8, loc="upper right")
