@@ -336,7 +336,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
     rows = result["algorithms"]
     names = [r["algorithm"].split(",")[0] for r in rows]
     values = [r["ndcg@10"] for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6))
     groups = [left.barh(names, values, color="#4c72b0")]
     if "auto" in result:
         groups.append(
@@ -379,7 +379,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         0.27,
         label="cold items (ranked among all items)",
     )
-    right.set_xticks(x, [k.replace(" + ", "\n+ ").replace(", ", "\n") for k in kinds], fontsize=7)
+    right.set_xticks(x, kinds, fontsize=7, rotation=35, ha="right")
     right.set_ylabel("nDCG@10")
     right.set_ylim(0, 0.8)
     right.legend(fontsize=8, loc="upper right")
