@@ -235,7 +235,7 @@ def cold_start(data: dict[str, Any]) -> dict[str, Any]:
             ALGORITHMS[name](**params).build(42).fit(x_without, embeddings, 42, tags=tags)
         )
         items_ndcg = _cold_item_ndcg(scorer_items, x_without, truth, cold_cols, rng)
-        among_all = _cold_items_among_all(scorer_items, x_without, truth, cold_cols, ties)
+        among_all = _cold_item_ndcg(scorer_items, x_without, truth, cold_cols, ties, among_all=True)
         out[label] = {
             "params": params,
             "cold_users_ndcg@10": users_metrics["ndcg@10"],
@@ -292,36 +292,30 @@ def _rows(lists: list[list[int]], n: int) -> sp.csr_matrix:
 
 
 def _cold_item_ndcg(
-    scorer: Any, history: sp.csr_matrix, truth: sp.csr_matrix, cold: np.ndarray, rng: Any
+    scorer: Any,
+    history: sp.csr_matrix,
+    truth: sp.csr_matrix,
+    cold: np.ndarray,
+    rng: Any,
+    among_all: bool = False,
 ) -> float:
-    users = np.flatnonzero((np.diff(truth.indptr) > 0) & (np.diff(history.indptr) > 0))
-    scores = scorer.score(history[users], np.full(len(users), -1))[:, cold].astype(np.float64)
-    scores += rng.uniform(0, 1e-9, size=scores.shape)  # ties (all-zero scores) broken at random
-    top = top_k(scores, 10)
-    discount = 1 / np.log2(np.arange(2, 12))
-    values = []
-    for row, user in zip(top, users, strict=True):
-        relevant = set(truth[user].indices)
-        gains = np.array([c in relevant for c in row], dtype=float)
-        values.append((gains * discount).sum() / discount[: min(10, len(relevant))].sum())
-    return round(float(np.mean(values)), 6)
-
-
-def _cold_items_among_all(
-    scorer: Any, history: sp.csr_matrix, truth: sp.csr_matrix, cold: np.ndarray, rng: Any
-) -> float:
-    """nDCG@10 of each user's new items when they compete with every item the user has not
-    taken (new and known alike): whether a new item reaches the users who take it."""
+    """nDCG@10 of each user's new items (``truth``: users × ``cold`` columns), ranked among the
+    new items only, or with ``among_all`` against every item the user has not taken (new and
+    known alike: whether a new item reaches the users who take it)."""
     users = np.flatnonzero((np.diff(truth.indptr) > 0) & (np.diff(history.indptr) > 0))
     rows = history[users]
     scores = scorer.score(rows, np.full(len(users), -1)).astype(np.float64)
+    if not among_all:
+        scores = scores[:, cold]
     scores += rng.uniform(0, 1e-9, size=scores.shape)  # ties (all-zero scores) broken at random
-    scores[rows.nonzero()] = -np.inf
+    if among_all:
+        scores[rows.nonzero()] = -np.inf
     top = top_k(scores, 10)
     discount = 1 / np.log2(np.arange(2, 12))
     values = []
     for row, user in zip(top, users, strict=True):
-        relevant = set(cold[truth[user].indices].tolist())
+        taken = truth[user].indices
+        relevant = set((cold[taken] if among_all else taken).tolist())
         gains = np.array([c in relevant for c in row], dtype=float)
         values.append((gains * discount).sum() / discount[: min(10, len(relevant))].sum())
     return round(float(np.mean(values)), 6)
