@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from limelight.errors import InvalidInput
 from limelight.tasks.base import Progress
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
-from limelight.tasks.recommendation.algorithms.time_ease import remembered_time_grams
+from limelight.tasks.recommendation.algorithms.memory import remembered
 from limelight.tasks.recommendation.evaluation import ranking_metrics
 
 SELECTION_METRIC = "ndcg@10"
@@ -143,7 +143,7 @@ def select(
                 trial(name, params)
         progress.advance(1)
 
-    with remembered_time_grams():  # the later stages reuse the best tau/beta's time Gram
+    with remembered():  # the later stages reuse the best tau/beta's time Gram, the text neighbours
         for name in names:
             search(name)
     if not leaderboard:

@@ -59,7 +59,9 @@ def load(folder: Path, manifest: dict[str, Any]) -> Recommender:
             shape = tuple(int(x) for x in raw["shape"])
         history = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
         with np.load(folder / SCORER, allow_pickle=False) as raw:
-            arrays = {key: raw[key] for key in raw.files}
+            # C order: scoring multiplies sparse histories by these matrices, and scipy copies a
+            # Fortran-ordered one on every call (models saved before 2026-12-07 hold some)
+            arrays = {key: np.ascontiguousarray(raw[key]) for key in raw.files}
         catalog = (
             Catalog.from_json(json.loads((folder / CATALOG).read_text(encoding="utf-8")))
             if (folder / CATALOG).is_file()

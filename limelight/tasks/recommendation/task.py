@@ -15,6 +15,7 @@ from limelight.errors import InvalidInput
 from limelight.tasks.base import Progress, Task, TrainOptions, TrainOutcome
 from limelight.tasks.recommendation import store
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
+from limelight.tasks.recommendation.algorithms.memory import remembered
 from limelight.tasks.recommendation.catalog import Catalog, embed_texts, read_catalog, tag_matrix
 from limelight.tasks.recommendation.evaluation import ranking_metrics
 from limelight.tasks.recommendation.interactions import clean_interactions
@@ -91,6 +92,14 @@ class Recommendation(Task):
     selection_metric = SELECTION_METRIC
 
     def train(self, frame: pd.DataFrame, options: TrainOptions, progress: Progress) -> TrainOutcome:
+        # side matrices (the catalog's text neighbours, time Grams) are computed once for all
+        # the fits of this training: the search's, the test fit's and the refit's
+        with remembered():
+            return self._train(frame, options, progress)
+
+    def _train(
+        self, frame: pd.DataFrame, options: TrainOptions, progress: Progress
+    ) -> TrainOutcome:
         extra = {**EXTRA_DEFAULTS, **options.extra}
         unknown = set(options.extra) - set(EXTRA_DEFAULTS)
         if unknown:

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from limelight.registry import Registry
 from limelight.runtime import load
-from limelight.tasks.recommendation import Recommender
+from limelight.tasks.recommendation import Recommender, store
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.recommender import UnknownItem, UnknownUser
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
@@ -236,7 +236,7 @@ def matrices(scorer: object) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
-def test_fitted_and_restored_matrices_are_c_ordered(algorithm: str) -> None:
+def test_fitted_and_loaded_matrices_are_c_ordered(algorithm: str, tmp_path: Path) -> None:
     """Scoring multiplies sparse histories by these matrices; scipy copies a Fortran-ordered
     one on every call (a whole items × items matrix per request: 10× slower serving)."""
     rng = np.random.default_rng(0)
@@ -246,14 +246,23 @@ def test_fitted_and_restored_matrices_are_c_ordered(algorithm: str) -> None:
     content = rng.normal(size=(60, 8)).astype(np.float32)
     content /= np.linalg.norm(content, axis=1, keepdims=True)
     fitted = ALGORITHMS[algorithm]().build(0).fit(X, content, 0, times=times)
-    restored = ALGORITHMS[algorithm]().build(0).restore(fitted.arrays(), content)
-    # models saved before 2026-12-07 may hold Fortran-ordered weights (EASE family) and
-    # co-occurrences (item-knn, rp3beta): made C-ordered at load
-    old = {
-        k: np.asfortranarray(v) if k in ("weights", "cooc") else v
-        for k, v in fitted.arrays().items()
-    }
-    loaded_old = ALGORITHMS[algorithm]().build(0).restore(old, content)
-    for label, scorer in (("fitted", fitted), ("restored", restored), ("old", loaded_old)):
+    store.save(
+        tmp_path,
+        scorer=fitted,
+        users=[str(u) for u in range(200)],
+        items=[str(i) for i in range(60)],
+        history=X,
+        catalog=None,
+        embeddings=content,
+    )
+    manifest = {"algorithm": algorithm, "params": {}, "seed": 0}
+    loaded = store.load(tmp_path, manifest)._state.scorer
+    # a model saved before 2026-12-07 may hold Fortran-ordered matrices: C-ordered at load
+    np.savez(
+        tmp_path / store.SCORER,
+        **{k: np.asfortranarray(v) if v.ndim == 2 else v for k, v in fitted.arrays().items()},
+    )
+    loaded_old = store.load(tmp_path, manifest)._state.scorer
+    for label, scorer in (("fitted", fitted), ("loaded", loaded), ("old", loaded_old)):
         f_ordered = [name for name, m in matrices(scorer).items() if not m.flags.c_contiguous]
         assert f_ordered == [], f"{algorithm} {label}: {f_ordered}"

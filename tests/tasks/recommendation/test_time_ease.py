@@ -13,11 +13,7 @@ from limelight.registry import Registry
 from limelight.runtime import load
 from limelight.tasks.recommendation import Recommender
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
-from limelight.tasks.recommendation.algorithms.time_ease import (
-    remembered_time_grams,
-    time_gram,
-    without_row,
-)
+from limelight.tasks.recommendation.algorithms.time_ease import time_gram, without_row
 from limelight.tasks.recommendation.schemas import RecommendInput
 from limelight.tasks.recommendation.task import matrix, time_matrix
 from limelight.training import train
@@ -53,24 +49,6 @@ def test_pairs_taken_close_in_time_weigh_more() -> None:
     assert gram[0, 1] == pytest.approx(np.exp(-1) + 0.2)
     assert gram[0, 2] == pytest.approx(0.2)
     assert np.allclose(gram, gram.T)
-
-
-def test_auto_mode_reuses_the_last_time_gram_only_inside_its_block() -> None:
-    times = sp.csr_matrix(np.array([[1000.0, 1060.0, 0.0], [5.0, 0.0, 99.0]]))
-    times.eliminate_zeros()
-    assert time_gram(times, 60.0, 0.2) is not time_gram(times, 60.0, 0.2)  # outside: fresh
-    with remembered_time_grams():
-        first = time_gram(times, 60.0, 0.2)
-        assert time_gram(sp.csr_matrix(times, copy=True), 60.0, 0.2) is first  # same content
-        with pytest.raises(ValueError):
-            first[0, 0] = 1.0  # shared by the fits that reuse it: read-only
-        other = time_gram(times, 60.0, 0.3)
-        assert other is not first and not np.array_equal(other, first)
-        later = times.copy()
-        later.data[0] += 1.0
-        assert time_gram(later, 60.0, 0.3) is not other  # other times: computed again
-        np.testing.assert_array_equal(time_gram(times, 60.0, 0.2), first)
-    assert time_gram(times, 60.0, 0.2).flags.writeable
 
 
 def sessions() -> pd.DataFrame:

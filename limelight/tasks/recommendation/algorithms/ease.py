@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -16,6 +13,7 @@ from limelight.tasks.recommendation.algorithms.base import (
     Scorer,
     dense_rows,
 )
+from limelight.tasks.recommendation.algorithms.memory import digest, recall
 
 
 def with_share(
@@ -74,50 +72,35 @@ def text_neighbours(content: np.ndarray, k: int = TEXT_NEIGHBOURS) -> sp.csr_mat
     (``content`` holds L2-normalized MiniLM embeddings, zero for an item without text), kept
     where positive and made symmetric by the larger of the two directions. Built in blocks of
     rows, so the full similarity matrix is never held; at most 2k entries per row are kept.
-    Remembered for the last few catalogs (by content), since auto mode fits many models on one:
-    the result is read-only."""
-    key = (content.shape, k, hashlib.blake2b(np.ascontiguousarray(content).tobytes()).digest())
-    with _TEXT_LOCK:
-        cached = _TEXT_CACHE.get(key)
-        if cached is not None:
-            _TEXT_CACHE.move_to_end(key)
-            return cached
+    Computed once per catalog while a training runs (``memory.remembered``)."""
+    return recall("text_neighbours", (k, digest(content)), lambda: _neighbours(content, k))
+
+
+def _neighbours(content: np.ndarray, k: int) -> sp.csr_matrix:
     n = content.shape[0]
     k = min(k, n - 1)
     if k < 1:
-        found = sp.csr_matrix((n, n), dtype=np.float64)
-    else:
-        emb = np.asarray(content, dtype=np.float32)
-        rows_, cols_, vals_ = [], [], []
-        for lo in range(0, n, 1024):
-            sim = emb[lo : lo + 1024] @ emb.T
-            rows = np.arange(sim.shape[0])
-            sim[rows, rows + lo] = -np.inf  # never an item's own neighbour
-            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-            rows_.append(np.repeat(rows + lo, k))
-            cols_.append(top.ravel())
-            vals_.append(np.maximum(np.take_along_axis(sim, top, axis=1), 0).ravel())
-        one_way = sp.csr_matrix(
-            (
-                np.concatenate(vals_).astype(np.float64),
-                (np.concatenate(rows_), np.concatenate(cols_)),
-            ),
-            shape=(n, n),
-        )
-        found = sp.csr_matrix(one_way.maximum(one_way.T))
-        found.eliminate_zeros()
-    for array in (found.data, found.indices, found.indptr):
-        array.flags.writeable = False
-    with _TEXT_LOCK:
-        _TEXT_CACHE[key] = found
-        while len(_TEXT_CACHE) > _TEXT_CACHE_SIZE:
-            _TEXT_CACHE.popitem(last=False)
+        return sp.csr_matrix((n, n), dtype=np.float64)
+    emb = np.asarray(content, dtype=np.float32)
+    rows_, cols_, vals_ = [], [], []
+    for lo in range(0, n, 1024):
+        sim = emb[lo : lo + 1024] @ emb.T
+        rows = np.arange(sim.shape[0])
+        sim[rows, rows + lo] = -np.inf  # never an item's own neighbour
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        rows_.append(np.repeat(rows + lo, k))
+        cols_.append(top.ravel())
+        vals_.append(np.maximum(np.take_along_axis(sim, top, axis=1), 0).ravel())
+    one_way = sp.csr_matrix(
+        (
+            np.concatenate(vals_).astype(np.float64),
+            (np.concatenate(rows_), np.concatenate(cols_)),
+        ),
+        shape=(n, n),
+    )
+    found = sp.csr_matrix(one_way.maximum(one_way.T))
+    found.eliminate_zeros()
     return found
-
-
-_TEXT_CACHE: OrderedDict[tuple[object, ...], sp.csr_matrix] = OrderedDict()
-_TEXT_CACHE_SIZE = 4
-_TEXT_LOCK = threading.Lock()
 
 
 def with_text(gram: np.ndarray, content: np.ndarray | None, weight: float) -> np.ndarray:
@@ -229,7 +212,7 @@ class EASEScorer(Scorer):
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> EASEScorer:
         self.gram_ = arrays["gram"]
-        self.weights_ = np.ascontiguousarray(arrays["weights"])  # see symmetric_inverse
+        self.weights_ = arrays["weights"]
         return self
 
 

@@ -63,7 +63,7 @@ class ItemKNNScorer(Scorer):
         return {"cooc": self.cooc_}
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> ItemKNNScorer:
-        self.cooc_ = np.ascontiguousarray(arrays["cooc"])  # saved Fortran-ordered before
+        self.cooc_ = arrays["cooc"]
         self.sim_ = knn_similarity(self.cooc_, self.neighbors, self.shrinkage)
         return self
 

@@ -88,7 +88,7 @@ class RP3betaScorer(Scorer):
         return {"cooc": self.cooc_, "degrees": self.degrees_}
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> RP3betaScorer:
-        self.cooc_ = np.ascontiguousarray(arrays["cooc"])  # saved Fortran-ordered before
+        self.cooc_ = arrays["cooc"]
         self.degrees_ = arrays["degrees"]
         self._refresh()
         return self

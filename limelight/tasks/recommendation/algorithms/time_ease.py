@@ -9,11 +9,7 @@ same ``history @ B`` as EASE, so serving needs no time and no reference date.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +22,7 @@ from limelight.tasks.recommendation.algorithms.ease import (
     with_tags,
     with_text,
 )
+from limelight.tasks.recommendation.algorithms.memory import digest, recall
 
 
 def pair_weights(times: np.ndarray, tau: float, beta: float) -> np.ndarray:
@@ -35,49 +32,22 @@ def pair_weights(times: np.ndarray, tau: float, beta: float) -> np.ndarray:
 
 
 def time_gram(times: sp.csr_matrix, tau: float, beta: float) -> np.ndarray:
-    """Σ over users of ``pair_weights`` on their items' block (items × items, float64). Inside
-    ``remembered_time_grams()`` the last one computed is reused (read-only) when the same times,
-    tau and beta come again."""
-    memory = _REMEMBERED.get()
-    key: tuple[object, ...] = ()
-    if memory is not None:
-        key = (times.shape, tau, beta, _digest(times))
-        if memory.get("key") == key:
-            return memory["gram"]
-        memory.clear()  # one Gram at a time: never two items × items matrices held for reuse
-    n = times.shape[1]
-    gram = np.zeros((n, n), dtype=np.float64)
-    for user in range(times.shape[0]):
-        lo, hi = times.indptr[user], times.indptr[user + 1]
-        if hi > lo:
-            items = times.indices[lo:hi]
-            gram[np.ix_(items, items)] += pair_weights(times.data[lo:hi], tau, beta)
-    if memory is not None:
-        gram.flags.writeable = False
-        memory.update(key=key, gram=gram)
-    return gram
+    """Σ over users of ``pair_weights`` on their items' block (items × items, float64).
+    Computed once per (times, tau, beta) while a training runs (``memory.remembered``): the
+    tag, text and dropout stages of auto mode reuse the best tau/beta's Gram."""
 
+    def compute() -> np.ndarray:
+        n = times.shape[1]
+        gram = np.zeros((n, n), dtype=np.float64)
+        for user in range(times.shape[0]):
+            lo, hi = times.indptr[user], times.indptr[user + 1]
+            if hi > lo:
+                items = times.indices[lo:hi]
+                gram[np.ix_(items, items)] += pair_weights(times.data[lo:hi], tau, beta)
+        return gram
 
-_REMEMBERED: ContextVar[dict[str, Any] | None] = ContextVar("remembered_time_grams", default=None)
-
-
-@contextmanager
-def remembered_time_grams() -> Iterator[None]:
-    """Within this block ``time_gram`` keeps its last result for reuse: auto mode fits several
-    time-ease configurations that share tau and beta (the tag, text and dropout stages) on the
-    same interactions. The Gram is dropped when the block ends."""
-    token = _REMEMBERED.set({})
-    try:
-        yield
-    finally:
-        _REMEMBERED.reset(token)
-
-
-def _digest(matrix: sp.csr_matrix) -> bytes:
-    h = hashlib.blake2b()
-    for array in (matrix.indptr, matrix.indices, matrix.data):
-        h.update(np.ascontiguousarray(array).tobytes())
-    return h.digest()
+    key = (tau, beta, digest(times.indptr, times.indices, times.data), times.shape)
+    return recall("time_gram", key, compute)
 
 
 def without_row(matrix: sp.csr_matrix, row: int) -> sp.csr_matrix:
@@ -170,7 +140,7 @@ class TimeEASEScorer(Scorer):
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> TimeEASEScorer:
         self.gram_ = arrays["gram"]
-        self.weights_ = np.ascontiguousarray(arrays["weights"])  # see symmetric_inverse
+        self.weights_ = arrays["weights"]
         shape = tuple(int(x) for x in arrays["times_shape"])
         self.times_ = sp.csr_matrix(
             (arrays["times_data"], arrays["times_indices"], arrays["times_indptr"]), shape=shape
