@@ -1,6 +1,6 @@
 """Recommendation on MovieLens-100K: every algorithm, auto mode, cold start, latency.
 
-    .venv/bin/python benchmarks/recommendation.py [--data ../shared/data] [--skip-auto]
+    .venv/bin/python benchmarks/recommendation.py [--data ../shared/data] [--skip-auto] [--splits 5]
 
 Protocol (Microsoft Recommenders' MovieLens benchmark): per-user stratified random 75/25 split
 with seed 42 — row for row the split of their python_stratified_split, so the test set is the
@@ -34,7 +34,7 @@ from limelight.tasks.recommendation.evaluation import ranking_metrics, top_k
 from limelight.tasks.recommendation.interactions import clean_interactions
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
 from limelight.tasks.recommendation.split import per_user_split
-from limelight.tasks.recommendation.task import matrix, time_matrix
+from limelight.tasks.recommendation.task import matrix, rating_matrix, time_matrix
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = {"user": "user_id", "item": "item_id", "rating": "rating", "time": "timestamp"}
@@ -70,24 +70,31 @@ def every_algorithm(data: dict[str, Any]) -> list[dict[str, Any]]:
     x_train = matrix(train, data["users"], data["items"])
     x_test = matrix(test, data["users"], data["items"])
     t_train = time_matrix(train, data["users"], data["items"])
+    r_train = rating_matrix(train, data["users"], data["items"])
     rows = []
     # every algorithm with its defaults, then the two that take catalog tags with the middle
     # of their tag_weight grid, with catalog-text neighbours (text_weight 0.1), and with
-    # EDLAE's dropout 0.5 (not tuned: auto's choice is in the auto row)
+    # EDLAE's dropout 0.5, and the ratings as confidence (rating_power 0.5), alone and with all
+    # three (not tuned: auto's choice is in the auto row)
     runs: list[tuple[str, str, dict[str, Any]]] = [(n, n, {}) for n in ALGORITHMS]
+    runs += [(f"{n} + ratings", n, {"rating_power": 0.5}) for n in ("ease", "time-ease")]
     side = {"tag_weight": 0.1}
     for label, extra in (
         ("tags", {}),
         ("tags + text", {"text_weight": 0.1}),
         ("tags + dropout", {"dropout": 0.5}),
         ("tags + text + dropout", {"text_weight": 0.1, "dropout": 0.5}),
+        (
+            "tags + text + dropout + ratings",
+            {"text_weight": 0.1, "dropout": 0.5, "rating_power": 0.5},
+        ),
     ):
         runs += [(f"{n} + {label}", n, {**side, **extra}) for n in ("ease", "time-ease")]
     for label, name, params in runs:
         algorithm = ALGORITHMS[name](**params)
         started = time.perf_counter()
         scorer = algorithm.build(42).fit(
-            x_train, data["embeddings"], 42, times=t_train, tags=data["tags"]
+            x_train, data["embeddings"], 42, times=t_train, tags=data["tags"], ratings=r_train
         )
         seconds = time.perf_counter() - started
         metrics = ranking_metrics(scorer, x_train, x_test)
@@ -132,16 +139,23 @@ def implicit_direct(x_train: sp.csr_matrix, x_test: sp.csr_matrix) -> dict[str, 
     }
 
 
-def auto_mode(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+def auto_mode(
+    data: dict[str, Any], folder: Path | None, seed: int = 42, columns: dict[str, str] = COLUMNS
+) -> dict[str, Any]:
     task = Recommendation()
     options = TrainOptions(
-        columns=COLUMNS, algorithm="auto", seed=42, extra={"items": data["catalog_frame"]}
+        columns=columns, algorithm="auto", seed=seed, extra={"items": data["catalog_frame"]}
     )
     started = time.perf_counter()
     outcome = task.train(data["ratings"], options, NullProgress())
     seconds = time.perf_counter() - started
-    outcome.write(folder)
-    print(f"auto -> {outcome.algorithm} nDCG@10 {outcome.metrics['ndcg@10']:.4f} ({seconds:.1f} s)")
+    if folder is not None:
+        outcome.write(folder)
+    print(
+        f"auto (split seed {seed}{'' if 'rating' in columns else ', no ratings'}) -> "
+        f"{outcome.algorithm} nDCG@10 {outcome.metrics['ndcg@10']:.4f} ({seconds:.1f} s)",
+        flush=True,
+    )
     return {
         "algorithm": outcome.algorithm,
         "params": outcome.params,
@@ -149,6 +163,37 @@ def auto_mode(data: dict[str, Any], folder: Path) -> dict[str, Any]:
         "metrics": outcome.metrics,
         "leaderboard": outcome.leaderboard,
         "selection": outcome.selection,
+    }
+
+
+def across_splits(
+    data: dict[str, Any], seeds: list[int], known: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """auto on several per-user 75/25 splits (the split seed, and with it validation's), with
+    and without the rating column (without it every interaction weighs the same, as before
+    rating_power): how much of a figure is the split, and whether what the ratings add holds
+    beyond seed 42's split. ``known`` holds runs already made (seed 42's, with ratings)."""
+    unrated = {k: v for k, v in COLUMNS.items() if k != "rating"}
+    rows = []
+    for seed in seeds:
+        rated = known.get(seed) or auto_mode(data, None, seed)
+        plain = auto_mode(data, None, seed, unrated)
+        rows.append(
+            {
+                "seed": seed,
+                "with_ratings": rated["metrics"]["ndcg@10"],
+                "with_ratings_params": rated["params"],
+                "without_ratings": plain["metrics"]["ndcg@10"],
+                "without_ratings_params": plain["params"],
+            }
+        )
+    gains = [r["with_ratings"] - r["without_ratings"] for r in rows]
+    return {
+        "splits": rows,
+        "mean_with_ratings": round(float(np.mean([r["with_ratings"] for r in rows])), 6),
+        "mean_without_ratings": round(float(np.mean([r["without_ratings"] for r in rows])), 6),
+        "mean_gain": round(float(np.mean(gains)), 6),
+        "splits_gaining": int(sum(g > 0 for g in gains)),
     }
 
 
@@ -330,7 +375,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
     rows = result["algorithms"]
     names = [r["algorithm"].split(",")[0] for r in rows]
     values = [r["ndcg@10"] for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6))
+    splits = result.get("auto_across_splits")
+    fig, axes = plt.subplots(
+        1, 3 if splits else 2, figsize=(21 if splits else 15, 6), squeeze=False
+    )
+    left, right = axes[0][0], axes[0][1]
     groups = [left.barh(names, values, color="#4c72b0")]
     if "auto" in result:
         groups.append(
@@ -378,6 +427,20 @@ def plot(result: dict[str, Any], path: Path) -> None:
     right.set_ylim(0, 0.8)
     right.legend(fontsize=8, loc="upper right")
     right.set_title("cold start")
+    if splits:
+        ax = axes[0][2]
+        seeds = [str(r["seed"]) for r in splits["splits"]]
+        x = np.arange(len(seeds))
+        ax.bar(x - 0.2, [r["without_ratings"] for r in splits["splits"]], 0.4,
+               label="auto, every interaction weighs 1", color="#8c8c8c")  # fmt: skip
+        ax.bar(x + 0.2, [r["with_ratings"] for r in splits["splits"]], 0.4,
+               label="auto with the ratings (rating_power)", color="#dd8452")  # fmt: skip
+        ax.axhline(0.5, color="red", linestyle="--", linewidth=1)
+        ax.set_xticks(x, [f"seed {s}" for s in seeds], fontsize=8)
+        ax.set_ylim(0.47, 0.51)
+        ax.set_ylabel("test nDCG@10")
+        ax.legend(fontsize=8, loc="lower right")
+        ax.set_title("auto on other per-user 75/25 splits")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -386,6 +449,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Settings().resolved_data_dir)
     parser.add_argument("--skip-auto", action="store_true")
+    parser.add_argument(
+        "--splits",
+        type=int,
+        default=0,
+        help="also run auto without the rating column on seed 42's split, and with and without "
+        "it on this many other split seeds (1, 2, ...): ~45 s per seed",
+    )
     args = parser.parse_args()
     if args.data is None:
         raise SystemExit("set --data or LIMELIGHT_DATA_DIR to the shared data folder")
@@ -409,6 +479,9 @@ def main() -> None:
                 Path(tmp), result["auto"]["algorithm"], result["auto"]["params"]
             )
             print("latency", result["latency"])
+        if args.splits:
+            seeds = [42, *range(1, args.splits + 1)]
+            result["auto_across_splits"] = across_splits(data, seeds, {42: result["auto"]})
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "recommendation.json").write_text(json.dumps(result, indent=2, default=str))
     plot(result, RESULTS / "recommendation.png")

@@ -28,7 +28,8 @@ def test_cli_train_recommend_and_forget_through_the_real_server(
     interactions().to_csv(data, index=False)
     args = ["train", "recommendation", str(data), "--user", "user_id", "--item", "item_id"]
     args += ["--rating", "rating", "--time", "ts", "--name", "movie-recs", "-a", "ease"]
-    assert main(args) == 0
+    # the ratings weigh the interactions (each user's rating over their mean, square root)
+    assert main([*args, "-p", "ease.rating_power=0.5"]) == 0
     capsys.readouterr()
     assert main(["recommend", "movie-recs", "--user", "u0", "--k", "3", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
@@ -39,6 +40,9 @@ def test_cli_train_recommend_and_forget_through_the_real_server(
     assert "k" in capsys.readouterr().err
     assert main(["train", "recommendation", str(data), "--user", "user_id", "--name", "x"]) == 2
     assert "item" in capsys.readouterr().err
+    unrated = ["train", "recommendation", str(data), "--user", "user_id", "--item", "item_id"]
+    assert main([*unrated, "--name", "x", "-a", "ease", "-p", "ease.rating_power=0.5"]) == 2
+    assert "--rating COLUMN" in capsys.readouterr().err
 
     server = live_server()
     url = f"{server.url}/v1/models/movie-recs"
@@ -46,6 +50,8 @@ def test_cli_train_recommend_and_forget_through_the_real_server(
     with httpx.Client(base_url=url, timeout=60.0) as http:
         before = http.post("/recommend", json={"user_id": "u0", "k": 5}).json()
         assert before["strategy"] == "personalized"
+        assert before["version"] == 1
+        assert http.get(url).json()["params"]["rating_power"] == 0.5
         gone = http.delete("/users/u0")
         assert gone.status_code == 200 and gone.json()["interactions_removed"] == 10
         after = http.post("/recommend", json={"user_id": "u0", "k": 5}).json()

@@ -41,6 +41,7 @@ def configurations(
     if name == "hybrid" and "ease" in best:
         for params in space:
             params.setdefault("l2", best["ease"]["l2"])
+            params.setdefault("rating_power", best["ease"].get("rating_power", 0.0))
             params.setdefault("tag_weight", best["ease"].get("tag_weight", 0.0))
             params.setdefault("dropout", best["ease"].get("dropout", 0.0))
             params.setdefault("text_weight", best["ease"].get("text_weight", 0.0))
@@ -66,6 +67,7 @@ def select(
     *,
     times: sp.csr_matrix | None = None,
     tags: sp.csr_matrix | None = None,
+    ratings: sp.csr_matrix | None = None,
     seed: int,
     progress: Progress,
     budget_seconds: float,
@@ -92,7 +94,9 @@ def select(
         algorithm = ALGORITHMS[name](**params)  # names checked by training.check_params
         algorithm.check_numbers()
         began = time.perf_counter()
-        scorer = algorithm.build(seed).fit(fit, content, seed, times=times, tags=tags)
+        scorer = algorithm.build(seed).fit(
+            fit, content, seed, times=times, tags=tags, ratings=ratings
+        )
         fit_seconds = time.perf_counter() - began
         metrics = ranking_metrics(scorer, fit, validation)
         score = metrics[SELECTION_METRIC]
@@ -113,6 +117,13 @@ def select(
 
     n_items = fit.shape[1]
     has_text = content is not None and bool(np.any(content))
+    # ratings that can weigh interactions: all positive, and not all the same
+    weighable = (
+        ratings is not None
+        and ratings.nnz > 0
+        and float(ratings.data.min()) > 0
+        and float(ratings.data.max()) > float(ratings.data.min())
+    )
 
     def search(name: str) -> None:
         algorithm_cls = ALGORITHMS[name]
@@ -131,9 +142,11 @@ def select(
             return
         for params in configurations(name, given.get(name), best_params):
             trial(name, params)
-        # later stages, each on top of the best so far: catalog tags (when the catalog has
-        # any), catalog-text neighbours (when it has text), then EDLAE's dropout regularizer
+        # later stages, each on top of the best so far: the ratings' weight (when the log has
+        # ratings), catalog tags (when the catalog has any), catalog-text neighbours (when it
+        # has text), then EDLAE's dropout regularizer
         stages = (
+            ("rating_power", algorithm_cls.rating_grid if weighable else ()),
             ("tag_weight", algorithm_cls.tag_grid if tags is not None else ()),
             ("text_weight", algorithm_cls.text_grid if has_text else ()),
             ("dropout", algorithm_cls.dropout_grid),

@@ -71,6 +71,22 @@ def time_matrix(
     return sp.csr_matrix((times[pick], cols[pick], indptr), shape=(len(users), len(items)))
 
 
+def rating_matrix(
+    frame: pd.DataFrame, users: dict[str, int], items: dict[str, int]
+) -> sp.csr_matrix:
+    """Each interaction's rating with exactly the sparsity of ``matrix(frame, ...)`` (the last
+    row of a repeated pair), for ``rating_power``."""
+    rows = frame["user"].map(users).to_numpy(dtype=np.int64)
+    cols = frame["item"].map(items).to_numpy(dtype=np.int64)
+    key = rows * len(items) + cols
+    order = np.argsort(key, kind="stable")
+    last = np.r_[key[order][1:] != key[order][:-1], True]
+    pick = order[last]  # one per (user, item), sorted by user then item
+    indptr = np.r_[0, np.cumsum(np.bincount(rows[pick], minlength=len(users)))]
+    ratings = frame["rating"].to_numpy(dtype=np.float64)[pick]
+    return sp.csr_matrix((ratings, cols[pick], indptr), shape=(len(users), len(items)))
+
+
 class Recommendation(Task):
     name = "recommendation"
     description = "user -> ranked items, item -> similar items, from an interaction log"
@@ -134,6 +150,10 @@ class Recommendation(Task):
             catalog = catalog.aligned(items)
         user_ix = {u: i for i, u in enumerate(users)}
         item_ix = {v: i for i, v in enumerate(items)}
+        rated = bool(options.columns.get("rating"))
+
+        def ratings_of(part: pd.DataFrame) -> sp.csr_matrix | None:
+            return rating_matrix(part, user_ix, item_ix) if rated else None
 
         method = str(extra["split"])
         train_part, test_part = split(clean, method, float(extra["train_fraction"]), options.seed)
@@ -155,6 +175,7 @@ class Recommendation(Task):
             embeddings,
             times=time_matrix(fit_part, user_ix, item_ix),
             tags=tags,
+            ratings=ratings_of(fit_part),
             seed=options.seed,
             progress=progress,
             budget_seconds=float(extra["search_budget_seconds"]),
@@ -167,7 +188,12 @@ class Recommendation(Task):
         train_times = time_matrix(train_part, user_ix, item_ix)
         began = time.perf_counter()
         scorer = algorithm.build(options.seed).fit(
-            train_matrix, embeddings, options.seed, times=train_times, tags=tags
+            train_matrix,
+            embeddings,
+            options.seed,
+            times=train_times,
+            tags=tags,
+            ratings=ratings_of(train_part),
         )
         fit_seconds = time.perf_counter() - began
         metrics = ranking_metrics(scorer, train_matrix, test_matrix)
@@ -187,6 +213,7 @@ class Recommendation(Task):
                 options.seed,
                 times=time_matrix(clean, user_ix, item_ix),
                 tags=tags,
+                ratings=ratings_of(clean),
             )
         served = full if extra["refit_on_all"] else train_matrix
 

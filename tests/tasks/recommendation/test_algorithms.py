@@ -16,6 +16,7 @@ from limelight.tasks.recommendation import Recommender, store
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.recommender import UnknownItem, UnknownUser
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
+from limelight.tasks.recommendation.task import rating_matrix
 from limelight.training import train
 from tests.tasks.recommendation.synthetic import GENRES, interactions
 
@@ -51,6 +52,21 @@ def train_recs(
     predictor = load(registry, name).predictor
     assert isinstance(predictor, Recommender)
     return predictor
+
+
+def ratings_without(recs: Recommender, log: pd.DataFrame, user_id: str) -> sp.csr_matrix:
+    """The log's ratings without ``user_id``, in ``recs``' user and item order (the forgotten
+    user keeps an empty row), for a refit to compare a forget with."""
+    users = {u: i for i, u in enumerate(store_ids(recs))}
+    rest = log[log["user_id"] != user_id].rename(columns={"user_id": "user", "item_id": "item"})
+    return rating_matrix(rest, users, recs.item_index)
+
+
+def store_ids(recs: Recommender) -> list[str]:
+    """Every user the model trained on, forgotten ones included, by row."""
+    rows = recs._state.history.shape[0]
+    known = {i: u for u, i in recs._state.user_index.items()}
+    return [known.get(i, f"<forgotten {i}>") for i in range(rows)]
 
 
 @pytest.mark.parametrize("algorithm", COLLABORATIVE)
@@ -123,7 +139,8 @@ def test_forget_user_is_exact_for_ease_knn_and_rp3beta(registry: Registry) -> No
         state = recs._state
         rows = sp.csr_matrix(state.history)
         refit = ALGORITHMS[algorithm](**registry.resolve(f"recs-{algorithm}").manifest["params"])
-        fresh = refit.build(0).fit(rows, None, 0)
+        ratings = ratings_without(recs, interactions(), "u3")
+        fresh = refit.build(0).fit(rows, None, 0, ratings=ratings)
         probe = rows[:5]
         np.testing.assert_allclose(
             state.scorer.score(probe, np.full(5, -1)),

@@ -159,7 +159,7 @@ def test_time_ease_on_a_movielens_slice_serves_round_trips_and_forgets_exactly(
     import scipy.sparse as sp
 
     from limelight.tasks.recommendation.algorithms import ALGORITHMS
-    from limelight.tasks.recommendation.task import matrix, time_matrix
+    from limelight.tasks.recommendation.task import matrix, rating_matrix, time_matrix
 
     ratings, _ = slice_files
     version = train(
@@ -206,7 +206,13 @@ def test_time_ease_on_a_movielens_slice_serves_round_trips_and_forgets_exactly(
     users = {u: i for i, u in enumerate(sorted(log["user"].unique()))}
     items = {item: i for i, item in enumerate(timed.items)}
     fitted = ALGORITHMS["time-ease"](**params).build(0)
-    fitted.fit(matrix(log, users, items), None, 0, times=time_matrix(log, users, items))
+    fitted.fit(
+        matrix(log, users, items),
+        None,
+        0,
+        times=time_matrix(log, users, items),
+        ratings=rating_matrix(log, users, items),
+    )
     probe = sp.csr_matrix(timed._state.history[:20])
     np.testing.assert_allclose(
         timed._state.scorer.score(probe, np.arange(20)),
@@ -219,7 +225,13 @@ def test_time_ease_on_a_movielens_slice_serves_round_trips_and_forgets_exactly(
     assert timed.recommend(RecommendInput(user_id="7", k=5))["strategy"] == "popular"
     rest = log[log["user"] != "7"]
     fresh = ALGORITHMS["time-ease"](**params).build(0)
-    fresh.fit(matrix(rest, users, items), None, 0, times=time_matrix(rest, users, items))
+    fresh.fit(
+        matrix(rest, users, items),
+        None,
+        0,
+        times=time_matrix(rest, users, items),
+        ratings=rating_matrix(rest, users, items),
+    )
     np.testing.assert_allclose(
         timed._state.scorer.score(probe, np.full(20, -1)),
         fresh.score(probe, np.full(20, -1)),
@@ -238,7 +250,7 @@ def test_ease_searches_catalog_genres_on_a_movielens_slice(
     assert 15 <= manifest["data"]["catalog_tags"] <= 19  # MovieLens' genres
     board = manifest["leaderboard"]
     ease = ALGORITHMS["ease"]
-    stages = (ease.grid, ease.tag_grid, ease.text_grid, ease.dropout_grid)
+    stages = (ease.grid, ease.rating_grid, ease.tag_grid, ease.text_grid, ease.dropout_grid)
     assert len(board) == sum(len(stage) for stage in stages)
     before_text = [row for row in board if row["params"]["dropout"] == row["params"]["text_weight"]]
     tagged = [row["score"] for row in before_text if row["params"]["tag_weight"] > 0]

@@ -114,13 +114,20 @@ def test_auto_tries_text_weights_only_when_the_catalog_has_text(
     train_recs(registry, "ease,time-ease,hybrid", name="texted", items=str(catalog_file))
     board = registry.resolve("texted").manifest["leaderboard"]
     for name in ("ease", "time-ease"):
-        staged = [r for r in board if r["algorithm"] == name and r["params"]["text_weight"] > 0]
+        # the text stage (dropout comes after it) tries every text weight on top of the best
+        # configuration found before it: one tag weight and one rating power
+        staged = [
+            r
+            for r in board
+            if r["algorithm"] == name
+            and r["params"]["text_weight"] > 0
+            and r["params"]["dropout"] == 0
+        ]
         assert sorted(r["params"]["text_weight"] for r in staged) == sorted(
             ALGORITHMS[name].text_grid
         )
-        # the text stage keeps the best tag weight found before it, and dropout 0
-        assert {r["params"]["dropout"] for r in staged} == {0.0}
         assert len({r["params"]["tag_weight"] for r in staged}) == 1
+        assert len({r["params"]["rating_power"] for r in staged}) == 1
     best_ease = max((r for r in board if r["algorithm"] == "ease"), key=lambda r: r["score"])[
         "params"
     ]

@@ -15,7 +15,7 @@ from limelight.tasks.recommendation import Recommender
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.algorithms.time_ease import time_gram, without_row
 from limelight.tasks.recommendation.schemas import RecommendInput
-from limelight.tasks.recommendation.task import matrix, time_matrix
+from limelight.tasks.recommendation.task import matrix, rating_matrix, time_matrix
 from limelight.training import train
 from tests.tasks.recommendation.synthetic import interactions
 
@@ -103,7 +103,13 @@ def test_time_ease_trains_serves_and_forgets_exactly(registry: Registry) -> None
         columns={"user_id": "user", "item_id": "item", "ts": "time"}
     )
     fresh = ALGORITHMS["time-ease"](**version.manifest["params"]).build(0)
-    fresh.fit(matrix(rest, users, items), None, 0, times=time_matrix(rest, users, items))
+    fresh.fit(
+        matrix(rest, users, items),
+        None,
+        0,
+        times=time_matrix(rest, users, items),
+        ratings=rating_matrix(rest, users, items),
+    )
     probe = sp.csr_matrix(recs._state.history[:8])
     np.testing.assert_allclose(
         recs._state.scorer.score(probe, np.full(8, -1)),

@@ -32,12 +32,16 @@ class Scorer(ABC):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> Scorer:
         """Learn from ``X`` (users × items, 1.0 per positive interaction). ``times``, when the
         log has a time column, holds each interaction's time in seconds with exactly the
         sparsity of ``X`` (see ``aligned_times``); scorers that do not use time ignore it.
         ``tags``, when the catalog has tag columns (genres...), is the items × tags indicator
-        matrix (see ``catalog.tag_matrix``); scorers that do not use tags ignore it."""
+        matrix (see ``catalog.tag_matrix``); scorers that do not use tags ignore it.
+        ``ratings``, when the log has a rating column, holds each interaction's rating with the
+        sparsity of ``X`` (see ``task.rating_matrix``); only the EASE family uses it, and only
+        with ``rating_power`` > 0 (``ratings.Confidence``)."""
 
     @abstractmethod
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -85,6 +89,9 @@ class RecAlgorithm(Algorithm):
     #: ``text_weight`` values auto mode tries next, on top of the best so far, when the catalog
     #: has text (empty: the algorithm does not use catalog-text neighbours)
     text_grid: ClassVar[tuple[float, ...]] = ()
+    #: ``rating_power`` values auto mode tries first after ``grid``, on top of its best, when the
+    #: log has ratings (empty: the algorithm does not weigh interactions by their ratings)
+    rating_grid: ClassVar[tuple[float, ...]] = ()
     #: ``dropout`` values (EDLAE's regularizer) auto mode tries last, on top of the best so far
     dropout_grid: ClassVar[tuple[float, ...]] = ()
 

@@ -22,6 +22,7 @@ class ContentScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> ContentScorer:
         if content is None:
             raise InvalidInput(

@@ -14,6 +14,7 @@ from limelight.tasks.recommendation.algorithms.base import (
     dense_rows,
 )
 from limelight.tasks.recommendation.algorithms.memory import digest, recall
+from limelight.tasks.recommendation.algorithms.ratings import RATING_GRID, Confidence, check_power
 
 
 def with_share(
@@ -169,14 +170,26 @@ class EASEScorer(Scorer):
     )
 
     def __init__(
-        self, l2: float, tag_weight: float = 0.0, dropout: float = 0.0, text_weight: float = 0.0
+        self,
+        l2: float,
+        tag_weight: float = 0.0,
+        dropout: float = 0.0,
+        text_weight: float = 0.0,
+        rating_power: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tag_weight = tag_weight
         self.dropout = dropout
         self.text_weight = text_weight
+        self.rating_power = rating_power
+        self.confidence = Confidence(rating_power)
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
+
+    def _same(self) -> EASEScorer:
+        return EASEScorer(
+            self.l2, self.tag_weight, self.dropout, self.text_weight, self.rating_power
+        )
 
     def fit(
         self,
@@ -186,33 +199,36 @@ class EASEScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> EASEScorer:
-        binary = (X > 0).astype(np.float32)
-        gram = np.asarray((binary.T @ binary).toarray(order="C"), dtype=np.float64)
+        weighted = self.confidence.fit(X, ratings)
+        gram = np.asarray((weighted.T @ weighted).toarray(order="C"), dtype=np.float64)
         gram = with_text(with_tags(gram, tags, self.tag_weight), content, self.text_weight)
         self.gram_ = gram.astype(np.float32)
         self.weights_ = ease_weights(gram, self.l2, self.dropout)
         return self
 
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
-        return np.asarray(rows @ self.weights_, dtype=np.float32)
+        return np.asarray(self.confidence.weigh(rows, users) @ self.weights_, dtype=np.float32)
 
     def affinity(self, history: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return self.weights_[np.ix_(history, targets)]
 
     def forget(self, row: sp.csr_matrix, user: int) -> EASEScorer:
-        x = (dense_rows(row) > 0).astype(np.float32)
-        new = EASEScorer(self.l2, self.tag_weight, self.dropout, self.text_weight)
+        x = dense_rows(self.confidence.weigh(row, np.asarray([user])))
+        new = self._same()
+        new.confidence = self.confidence.without(user)
         new.gram_ = np.maximum(self.gram_ - x.T @ x, 0)
         new.weights_ = ease_weights(new.gram_, self.l2, self.dropout)
         return new
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"gram": self.gram_, "weights": self.weights_}
+        return {"gram": self.gram_, "weights": self.weights_, **self.confidence.arrays()}
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> EASEScorer:
         self.gram_ = arrays["gram"]
         self.weights_ = arrays["weights"]
+        self.confidence.restore(arrays)
         return self
 
 
@@ -223,9 +239,10 @@ class EASE(RecAlgorithm):
         "EASE (Steck 2019): closed-form item-item linear autoencoder, L2-regularized, with "
         "EDLAE's dropout regularizer as an option (dropout); with a catalog, its tags can join "
         "the Gram as pseudo-users (tag_weight) and items with similar texts can be pulled "
-        "together (text_weight)"
+        "together (text_weight); explicit ratings can weigh the interactions (rating_power)"
     )
     grid = tuple({"l2": v} for v in (50.0, 150.0, 300.0, 500.0, 700.0, 1000.0, 2000.0))
+    rating_grid = RATING_GRID
     tag_grid = (0.03, 0.1, 0.3, 1.0)
     text_grid = (0.03, 0.1)
     dropout_grid = (0.25, 0.5)
@@ -237,21 +254,24 @@ class EASE(RecAlgorithm):
         tag_weight: float = 0.0,
         dropout: float = 0.0,
         text_weight: float = 0.0,
+        rating_power: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tag_weight = tag_weight
         self.dropout = dropout
         self.text_weight = text_weight
+        self.rating_power = rating_power
 
     def build(self, seed: int) -> EASEScorer:
-        check_regularization(self.name, self.l2, self.dropout)
+        check_regularization(self.name, self.l2, self.dropout, self.rating_power)
         return EASEScorer(**self.float_params())
 
 
-def check_regularization(name: str, l2: float, dropout: float) -> None:
-    """The L2 and dropout of the EASE family, numbers (``check_numbers``); ``tag_weight`` is
-    checked by ``with_tags``."""
+def check_regularization(name: str, l2: float, dropout: float, rating_power: float) -> None:
+    """The L2, dropout and rating power of the EASE family, numbers (``check_numbers``);
+    ``tag_weight`` is checked by ``with_tags``."""
     if not l2 > 0:
         raise InvalidInput(f"{name} needs l2 > 0", field="params")
     if not 0 <= dropout < 1:
         raise InvalidInput(f"{name} needs 0 <= dropout < 1", field="params")
+    check_power(name, rating_power)

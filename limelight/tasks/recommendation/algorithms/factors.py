@@ -90,6 +90,7 @@ class ALSScorer(FactorScorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> ALSScorer:
         from implicit.cpu.als import AlternatingLeastSquares
 
@@ -133,6 +134,7 @@ class BPRScorer(FactorScorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> BPRScorer:
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 

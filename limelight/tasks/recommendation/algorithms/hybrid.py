@@ -18,7 +18,8 @@ def _standardize(scores: np.ndarray) -> np.ndarray:
 
 class HybridScorer(Scorer):
     """EASE (collaborative; with catalog tags in its Gram when tag_weight > 0, catalog-text
-    neighbours when text_weight > 0, EDLAE's regularizer when dropout > 0) plus content
+    neighbours when text_weight > 0, EDLAE's regularizer when dropout > 0, interactions weighed
+    by their ratings when rating_power > 0) plus content
     similarity. Each is standardized per user; the content
     part of item i is weighted content_weight * shrink / (n_i + shrink), where n_i counts the
     item's interactions, so items with few or no interactions are ranked by their content while
@@ -34,6 +35,7 @@ class HybridScorer(Scorer):
         tag_weight: float = 0.0,
         dropout: float = 0.0,
         text_weight: float = 0.0,
+        rating_power: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
@@ -41,7 +43,8 @@ class HybridScorer(Scorer):
         self.tag_weight = tag_weight
         self.dropout = dropout
         self.text_weight = text_weight
-        self.collaborative = EASEScorer(l2, tag_weight, dropout, text_weight)
+        self.rating_power = rating_power
+        self.collaborative = EASEScorer(l2, tag_weight, dropout, text_weight, rating_power)
         self.content = ContentScorer()
         self.counts_ = np.zeros(0, np.float32)
 
@@ -57,9 +60,10 @@ class HybridScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> HybridScorer:
         self.content.fit(X, content, seed)
-        self.collaborative.fit(X, content, seed, tags=tags)
+        self.collaborative.fit(X, content, seed, tags=tags, ratings=ratings)
         self.counts_ = np.asarray((X > 0).sum(axis=0), dtype=np.float32).ravel()
         return self
 
@@ -82,6 +86,7 @@ class HybridScorer(Scorer):
             self.tag_weight,
             self.dropout,
             self.text_weight,
+            self.rating_power,
         )
         new.content = self.content
         new.collaborative = self.collaborative.forget(row, user)
@@ -118,6 +123,7 @@ class Hybrid(RecAlgorithm):
         tag_weight: float = 0.0,
         dropout: float = 0.0,
         text_weight: float = 0.0,
+        rating_power: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.content_weight = content_weight
@@ -125,7 +131,8 @@ class Hybrid(RecAlgorithm):
         self.tag_weight = tag_weight
         self.dropout = dropout
         self.text_weight = text_weight
+        self.rating_power = rating_power
 
     def build(self, seed: int) -> HybridScorer:
-        check_regularization(self.name, self.l2, self.dropout)
+        check_regularization(self.name, self.l2, self.dropout, self.rating_power)
         return HybridScorer(**self.float_params())

@@ -40,6 +40,7 @@ class ItemKNNScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> ItemKNNScorer:
         binary = (X > 0).astype(np.float32)
         self.cooc_ = np.asarray((binary.T @ binary).toarray(order="C"), dtype=np.float32)

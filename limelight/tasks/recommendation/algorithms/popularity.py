@@ -22,6 +22,7 @@ class PopularityScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> PopularityScorer:
         self.counts_ = np.asarray(X.sum(axis=0), dtype=np.float32).ravel()
         return self

@@ -62,6 +62,7 @@ class RP3betaScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> RP3betaScorer:
         binary = sp.csr_matrix((X > 0).astype(np.float64))
         self.cooc_ = weighted_cooc(binary, self.alpha)

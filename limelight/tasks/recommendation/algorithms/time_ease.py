@@ -23,6 +23,7 @@ from limelight.tasks.recommendation.algorithms.ease import (
     with_text,
 )
 from limelight.tasks.recommendation.algorithms.memory import digest, recall
+from limelight.tasks.recommendation.algorithms.ratings import RATING_GRID, Confidence
 
 
 def pair_weights(times: np.ndarray, tau: float, beta: float) -> np.ndarray:
@@ -31,10 +32,14 @@ def pair_weights(times: np.ndarray, tau: float, beta: float) -> np.ndarray:
     return np.exp(-gaps / tau) + beta
 
 
-def time_gram(times: sp.csr_matrix, tau: float, beta: float) -> np.ndarray:
-    """Σ over users of ``pair_weights`` on their items' block (items × items, float64).
-    Computed once per (times, tau, beta) while a training runs (``memory.remembered``): the
-    tag, text and dropout stages of auto mode reuse the best tau/beta's Gram."""
+def time_gram(
+    times: sp.csr_matrix, tau: float, beta: float, weights: sp.csr_matrix | None = None
+) -> np.ndarray:
+    """Σ over users of ``pair_weights`` on their items' block (items × items, float64), each
+    pair also multiplied by its two interactions' ``weights`` when given (the rating
+    confidences, with the sparsity of ``times``). Computed once per (times, tau, beta, weights)
+    while a training runs (``memory.remembered``): the tag, text and dropout stages of auto mode
+    reuse the best configuration's Gram."""
 
     def compute() -> np.ndarray:
         n = times.shape[1]
@@ -43,10 +48,15 @@ def time_gram(times: sp.csr_matrix, tau: float, beta: float) -> np.ndarray:
             lo, hi = times.indptr[user], times.indptr[user + 1]
             if hi > lo:
                 items = times.indices[lo:hi]
-                gram[np.ix_(items, items)] += pair_weights(times.data[lo:hi], tau, beta)
+                block = pair_weights(times.data[lo:hi], tau, beta)
+                if weights is not None:
+                    w = weights.data[lo:hi]
+                    block *= w[:, None] * w[None, :]
+                gram[np.ix_(items, items)] += block
         return gram
 
-    key = (tau, beta, digest(times.indptr, times.indices, times.data), times.shape)
+    weighed = () if weights is None else (digest(weights.data),)
+    key = (tau, beta, digest(times.indptr, times.indices, times.data), times.shape, *weighed)
     return recall("time_gram", key, compute)
 
 
@@ -77,6 +87,7 @@ class TimeEASEScorer(Scorer):
         tag_weight: float = 0.0,
         dropout: float = 0.0,
         text_weight: float = 0.0,
+        rating_power: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tau = tau
@@ -84,6 +95,8 @@ class TimeEASEScorer(Scorer):
         self.tag_weight = tag_weight
         self.dropout = dropout
         self.text_weight = text_weight
+        self.rating_power = rating_power
+        self.confidence = Confidence(rating_power)
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
         self.times_ = sp.csr_matrix((0, 0), dtype=np.float64)
@@ -96,33 +109,47 @@ class TimeEASEScorer(Scorer):
         *,
         times: sp.csr_matrix | None = None,
         tags: sp.csr_matrix | None = None,
+        ratings: sp.csr_matrix | None = None,
     ) -> TimeEASEScorer:
         self.times_ = sp.csr_matrix(aligned_times(X, times), dtype=np.float64, copy=True)
-        gram = with_tags(time_gram(self.times_, self.tau, self.beta), tags, self.tag_weight)
+        self.times_.sort_indices()
+        weighted = self.confidence.fit(X, ratings)
+        weights = weighted if self.confidence.active else None
+        gram = time_gram(self.times_, self.tau, self.beta, weights)
+        gram = with_tags(gram, tags, self.tag_weight)
         gram = with_text(gram, content, self.text_weight)
         self.gram_ = gram.astype(np.float32)
         self.weights_ = ease_weights(gram, self.l2, self.dropout)
         return self
 
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
-        return np.asarray(rows @ self.weights_, dtype=np.float32)
+        return np.asarray(self.confidence.weigh(rows, users) @ self.weights_, dtype=np.float32)
 
     def affinity(self, history: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return self.weights_[np.ix_(history, targets)]
 
     def forget(self, row: sp.csr_matrix, user: int) -> TimeEASEScorer:
-        """Removes exactly what the user added at fit time: their stored times' pair weights."""
+        """Removes exactly what the user added at fit time: their stored times' pair weights
+        (times their rating confidences)."""
         new = TimeEASEScorer(
-            self.l2, self.tau, self.beta, self.tag_weight, self.dropout, self.text_weight
+            self.l2,
+            self.tau,
+            self.beta,
+            self.tag_weight,
+            self.dropout,
+            self.text_weight,
+            self.rating_power,
         )
         new.gram_ = self.gram_.copy()
         new.times_ = self.times_
+        new.confidence = self.confidence.without(user)
         if 0 <= user < self.times_.shape[0]:
             lo, hi = self.times_.indptr[user], self.times_.indptr[user + 1]
             items = self.times_.indices[lo:hi]
+            w = self.confidence.of(user, items)
             block = new.gram_[np.ix_(items, items)] - pair_weights(
                 self.times_.data[lo:hi], self.tau, self.beta
-            )
+            ) * np.outer(w, w)
             new.gram_[np.ix_(items, items)] = np.maximum(block, 0)
             new.times_ = without_row(self.times_, user)
         new.weights_ = ease_weights(new.gram_, self.l2, self.dropout)
@@ -136,6 +163,7 @@ class TimeEASEScorer(Scorer):
             "times_indices": self.times_.indices.astype(np.int32),
             "times_data": self.times_.data.astype(np.float64),
             "times_shape": np.asarray(self.times_.shape, dtype=np.int64),
+            **self.confidence.arrays(),
         }
 
     def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> TimeEASEScorer:
@@ -145,6 +173,7 @@ class TimeEASEScorer(Scorer):
         self.times_ = sp.csr_matrix(
             (arrays["times_data"], arrays["times_indices"], arrays["times_indptr"]), shape=shape
         )
+        self.confidence.restore(arrays)
         return self
 
 
@@ -155,7 +184,8 @@ class TimeEASE(RecAlgorithm):
         "EASE over a time-weighted Gram: item pairs a user took within minutes of each other "
         "count more (needs a time column); EDLAE's dropout regularizer as an option (dropout); "
         "with a catalog, its tags can join the Gram as pseudo-users (tag_weight) and items "
-        "with similar texts can be pulled together (text_weight)"
+        "with similar texts can be pulled together (text_weight); explicit ratings can weigh "
+        "the interactions (rating_power)"
     )
     needs_time = True
     grid = (
@@ -165,6 +195,7 @@ class TimeEASE(RecAlgorithm):
         {"tau": 1200.0, "beta": 0.05, "l2": 300.0},
     )
 
+    rating_grid = RATING_GRID
     tag_grid = (0.03, 0.1, 0.3, 1.0)
     text_grid = (0.03, 0.1)
     dropout_grid = (0.25, 0.5)
@@ -178,6 +209,7 @@ class TimeEASE(RecAlgorithm):
         tag_weight: float = 0.0,
         dropout: float = 0.0,
         text_weight: float = 0.0,
+        rating_power: float = 0.0,
     ) -> None:
         self.l2 = l2
         self.tau = tau
@@ -185,9 +217,10 @@ class TimeEASE(RecAlgorithm):
         self.tag_weight = tag_weight
         self.dropout = dropout
         self.text_weight = text_weight
+        self.rating_power = rating_power
 
     def build(self, seed: int) -> TimeEASEScorer:
         if not (self.tau > 0 and self.beta >= 0):
             raise InvalidInput("time-ease needs tau > 0 (seconds) and beta >= 0", field="params")
-        check_regularization(self.name, self.l2, self.dropout)
+        check_regularization(self.name, self.l2, self.dropout, self.rating_power)
         return TimeEASEScorer(**self.float_params())
