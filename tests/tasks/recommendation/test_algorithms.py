@@ -14,6 +14,7 @@ from limelight.registry import Registry
 from limelight.runtime import load
 from limelight.tasks.recommendation import Recommender, store
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
+from limelight.tasks.recommendation.algorithms.base import Scorer
 from limelight.tasks.recommendation.recommender import UnknownItem, UnknownUser
 from limelight.tasks.recommendation.schemas import RecommendInput, SimilarInput
 from limelight.tasks.recommendation.task import rating_matrix
@@ -52,6 +53,16 @@ def train_recs(
     predictor = load(registry, name).predictor
     assert isinstance(predictor, Recommender)
     return predictor
+
+
+def forgotten(recs: Recommender, user_id: str) -> tuple[Scorer, sp.csr_matrix]:
+    """Forgets ``user_id``: the scorer after it, and the served history (their row empty)."""
+    row = recs._state.user_index[user_id]
+    recs.forget(user_id)
+    history = sp.csr_matrix(recs._state.history)
+    history.sort_indices()
+    assert history[row].nnz == 0
+    return recs._state.scorer, history
 
 
 def ratings_without(recs: Recommender, log: pd.DataFrame, user_id: str) -> sp.csr_matrix:

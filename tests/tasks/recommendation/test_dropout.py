@@ -14,7 +14,7 @@ from limelight.registry import Registry
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.algorithms.ease import ease_weights
 from tests.tasks.recommendation.synthetic import catalog
-from tests.tasks.recommendation.test_algorithms import train_recs
+from tests.tasks.recommendation.test_algorithms import forgotten, train_recs
 
 
 def column_by_column(gram: np.ndarray, penalty: np.ndarray) -> np.ndarray:
@@ -70,12 +70,7 @@ def test_auto_tries_dropout_last_on_top_of_the_best_so_far(
 @pytest.mark.parametrize("name", ["ease", "time-ease"])
 def test_forget_with_dropout_is_exact(registry: Registry, name: str) -> None:
     recs = train_recs(registry, name, params={name: {"l2": 5.0, "dropout": 0.5}})
-    row = recs._state.user_index["u3"]
-    recs.forget("u3")
-    after = recs._state.scorer
-    history = sp.csr_matrix(recs._state.history)
-    history.sort_indices()
-    assert history[row].nnz == 0
+    after, history = forgotten(recs, "u3")
     times = getattr(after, "times_", None)
     rest = ALGORITHMS[name](l2=5.0, dropout=0.5).build(0).fit(history, None, 0, times=times)
     np.testing.assert_allclose(after.weights_, rest.weights_, rtol=1e-3, atol=1e-5)
