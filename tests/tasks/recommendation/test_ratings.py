@@ -18,6 +18,7 @@ from limelight.tasks.recommendation import store
 from limelight.tasks.recommendation.algorithms import ALGORITHMS
 from limelight.tasks.recommendation.algorithms.ratings import RATING_GRID, Confidence
 from limelight.tasks.recommendation.algorithms.time_ease import pair_weights, time_gram
+from limelight.tasks.recommendation.schemas import RecommendInput
 from limelight.tasks.recommendation.task import matrix, rating_matrix, time_matrix
 from limelight.training import train
 from tests.tasks.recommendation.synthetic import catalog, interactions
@@ -216,3 +217,25 @@ def test_rating_matrix_has_the_interactions_sparsity() -> None:
     X = matrix(frame, users, items)
     assert np.array_equal(ratings.indptr, X.indptr) and np.array_equal(ratings.indices, X.indices)
     assert ratings.toarray().tolist() == [[3.0, 2.0], [0.0, 5.0]]  # a repeated pair: the last row
+
+
+def test_served_known_users_are_weighed_and_sessions_are_not(registry: Registry) -> None:
+    recs = train_recs(registry, "ease", params={"ease": {"l2": 5.0, "rating_power": 1.0}})
+    state = recs._state
+    user = state.user_index["u0"]
+    row = sp.csr_matrix(state.history[user])
+    weighted = state.scorer.score(row, np.asarray([user]))[0]
+    plain = state.scorer.score(row, np.asarray([-1]))[0]
+    assert not np.allclose(weighted, plain)
+    answer = recs.recommend(RecommendInput(user_id="u0", k=3))
+    for item in answer["items"]:
+        assert item["score"] == pytest.approx(weighted[recs.item_index[item["item_id"]]], abs=1e-5)
+    # a request bringing recent items is folded in as a session: every item counts 1
+    seen = set(recs.history_of("u0"))
+    extra = next(i for i in recs.items if i not in seen)
+    session = recs.recommend(RecommendInput(user_id="u0", k=3, recent_items=[extra]))
+    folded = row.copy().tolil()
+    folded[0, recs.item_index[extra]] = 1.0
+    expected = state.scorer.score(sp.csr_matrix(folded), np.asarray([-1]))[0]
+    for item in session["items"]:
+        assert item["score"] == pytest.approx(expected[recs.item_index[item["item_id"]]], abs=1e-5)

@@ -11,8 +11,9 @@ user adds in their own rows, so forgetting them stays exact. γ 0 is the unweigh
 stores nothing.
 
 Serving weighs a known user's stored interactions by their confidences; items outside the
-stored history (a session's ``recent_items``, a user the model did not train on) count 1, as an
-interaction rated at the user's mean would.
+stored history count 1, as an interaction rated at the user's mean would, and so does every
+item of a row scored as a fold-in (user -1: an unknown user, or a request with
+``recent_items``, which the recommender scores as a session).
 """
 
 from __future__ import annotations
