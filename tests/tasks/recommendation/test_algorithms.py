@@ -65,19 +65,12 @@ def forgotten(recs: Recommender, user_id: str) -> tuple[Scorer, sp.csr_matrix]:
     return recs._state.scorer, history
 
 
-def ratings_without(recs: Recommender, log: pd.DataFrame, user_id: str) -> sp.csr_matrix:
-    """The log's ratings without ``user_id``, in ``recs``' user and item order (the forgotten
-    user keeps an empty row), for a refit to compare a forget with."""
-    users = {u: i for i, u in enumerate(store_ids(recs))}
+def ratings_without(log: pd.DataFrame, user_id: str, items: dict[str, int]) -> sp.csr_matrix:
+    """The log's ratings without ``user_id``, in the model's user order (sorted ids; the
+    forgotten user keeps an empty row) and item order, for a refit to compare a forget with."""
+    users = {u: i for i, u in enumerate(sorted(log["user_id"].unique()))}
     rest = log[log["user_id"] != user_id].rename(columns={"user_id": "user", "item_id": "item"})
-    return rating_matrix(rest, users, recs.item_index)
-
-
-def store_ids(recs: Recommender) -> list[str]:
-    """Every user the model trained on, forgotten ones included, by row."""
-    rows = recs._state.history.shape[0]
-    known = {i: u for u, i in recs._state.user_index.items()}
-    return [known.get(i, f"<forgotten {i}>") for i in range(rows)]
+    return rating_matrix(rest, users, items)
 
 
 @pytest.mark.parametrize("algorithm", COLLABORATIVE)
@@ -150,7 +143,7 @@ def test_forget_user_is_exact_for_ease_knn_and_rp3beta(registry: Registry) -> No
         state = recs._state
         rows = sp.csr_matrix(state.history)
         refit = ALGORITHMS[algorithm](**registry.resolve(f"recs-{algorithm}").manifest["params"])
-        ratings = ratings_without(recs, interactions(), "u3")
+        ratings = ratings_without(interactions(), "u3", recs.item_index)
         fresh = refit.build(0).fit(rows, None, 0, ratings=ratings)
         probe = rows[:5]
         np.testing.assert_allclose(

@@ -140,7 +140,7 @@ def test_forget_with_rating_power_is_exact_and_the_model_round_trips(
         recs.embeddings,
         0,
         times=time_matrix(log, users, recs.item_index),
-        ratings=ratings_without(recs, interactions(), "u3"),
+        ratings=ratings_without(interactions(), "u3", recs.item_index),
     )
     users_kept = np.flatnonzero(np.diff(history.indptr) > 0)[:8]
     np.testing.assert_allclose(

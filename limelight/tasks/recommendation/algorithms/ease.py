@@ -186,11 +186,6 @@ class EASEScorer(Scorer):
         self.gram_ = np.zeros((0, 0), np.float32)
         self.weights_ = np.zeros((0, 0), np.float32)
 
-    def _same(self) -> EASEScorer:
-        return EASEScorer(
-            self.l2, self.tag_weight, self.dropout, self.text_weight, self.rating_power
-        )
-
     def fit(
         self,
         X: sp.csr_matrix,
@@ -216,7 +211,9 @@ class EASEScorer(Scorer):
 
     def forget(self, row: sp.csr_matrix, user: int) -> EASEScorer:
         x = dense_rows(self.confidence.weigh(row, np.asarray([user])))
-        new = self._same()
+        new = EASEScorer(
+            self.l2, self.tag_weight, self.dropout, self.text_weight, self.rating_power
+        )
         new.confidence = self.confidence.without(user)
         new.gram_ = np.maximum(self.gram_ - x.T @ x, 0)
         new.weights_ = ease_weights(new.gram_, self.l2, self.dropout)

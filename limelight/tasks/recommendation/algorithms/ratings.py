@@ -39,17 +39,14 @@ class Confidence:
     def __init__(self, power: float) -> None:
         self.power = power
         self.values_: sp.csr_matrix | None = None
-        self._keys = np.zeros(0, np.int64)  # user × n_items + item of each stored value
 
     @property
     def active(self) -> bool:
         return self.power != 0
 
     def _set(self, values: sp.csr_matrix) -> None:
-        values.sort_indices()
+        values.sort_indices()  # the lookups search each user's row
         self.values_ = values
-        owners = np.repeat(np.arange(values.shape[0], dtype=np.int64), np.diff(values.indptr))
-        self._keys = owners * values.shape[1] + values.indices
 
     def fit(self, X: sp.csr_matrix, ratings: sp.csr_matrix | None) -> sp.csr_matrix:
         """The interactions to learn from: ``X`` as 0/1, or weighted by the ratings."""
@@ -92,41 +89,56 @@ class Confidence:
 
     def weigh(self, rows: sp.csr_matrix, users: np.ndarray) -> sp.csr_matrix:
         """``rows`` (0/1 histories) with each stored interaction of a known user (``users`` >= 0)
-        at its confidence; everything else stays 1. One sorted lookup per entry, so serving one
+        at its confidence; everything else stays 1. One sorted search per entry, so serving one
         user costs microseconds; the dtype stays the rows' (a float64 history would make scipy
         copy float32 weights on every product)."""
         users = np.asarray(users, dtype=np.int64)
         if self.values_ is None or not (users >= 0).any():
             return rows
         rows = sp.csr_matrix(rows)
-        owners = np.repeat(users, np.diff(rows.indptr))
-        data = self._lookup(owners, rows.indices).astype(rows.dtype)
+        data = self._lookup(users, rows.indptr, rows.indices).astype(rows.dtype)
         return sp.csr_matrix((data, rows.indices, rows.indptr), shape=rows.shape)
 
     def of(self, user: int, items: np.ndarray) -> np.ndarray:
         """The confidences of one known user's ``items`` (1 for an item not stored for them)."""
-        return self._lookup(np.full(len(items), user, dtype=np.int64), np.asarray(items))
+        items = np.asarray(items)
+        return self._lookup(np.asarray([user]), np.asarray([0, len(items)]), items)
 
-    def _lookup(self, owners: np.ndarray, items: np.ndarray) -> np.ndarray:
+    def _lookup(self, users: np.ndarray, indptr: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """For the rows ``indptr``/``items`` of ``users``: each entry's stored confidence, or 1
+        (the stored indices are sorted per row: ``_set`` sorts them)."""
         out = np.ones(len(items), dtype=np.float64)
         values = self.values_
         if values is None or len(items) == 0:
             return out
-        if (owners == owners[0]).all():  # one user (serving): search their own stored row only
-            user = int(owners[0])
+        if len(users) == 1:  # serving one user: search their stored row in place
+            user = int(users[0])
             if not 0 <= user < values.shape[0]:
                 return out
             lo, hi = values.indptr[user], values.indptr[user + 1]
-            stored, keys = values.data[lo:hi], values.indices[lo:hi]
-            wanted = items
-        else:
-            stored, keys = values.data, self._keys
-            wanted = owners * values.shape[1] + items
-        if len(keys) == 0:
+            if hi == lo:
+                return out
+            stored = values.indices[lo:hi]
+            at = np.minimum(np.searchsorted(stored, items), hi - lo - 1)
+            found = stored[at] == items
+            out[found] = values.data[lo:hi][at[found]]
             return out
+        known = (users >= 0) & (users < values.shape[0])
+        safe = np.where(known, users, 0)
+        starts = values.indptr[safe]
+        lengths = np.where(known, values.indptr[safe + 1] - starts, 0)
+        if not lengths.any():
+            return out
+        # the stored entries of each asked-for row, gathered by position (no scipy indexing)
+        first = np.cumsum(lengths) - lengths
+        at_stored = np.repeat(starts - first, lengths) + np.arange(lengths.sum())
+        n = values.shape[1]
+        keys = np.repeat(np.arange(len(users), dtype=np.int64), lengths) * n
+        keys += values.indices[at_stored]
+        wanted = np.repeat(np.arange(len(users), dtype=np.int64), np.diff(indptr)) * n + items
         at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        found = (owners >= 0) & (keys[at] == wanted)
-        out[found] = stored[at[found]]
+        found = keys[at] == wanted
+        out[found] = values.data[at_stored[at[found]]]
         return out
 
     def without(self, user: int) -> Confidence:
