@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from limelight.errors import BatchError, InvalidInput, PredictTimeout, QueueFull
+from limelight.runtime import batcher as batcher_module
 from limelight.runtime.batcher import AdaptiveBatcher, BatchSettings
 
 LONG = 60_000.0  # ms: batches flush only when full
@@ -193,20 +194,45 @@ def test_settings_are_validated() -> None:
         BatchSettings(timeout_s=0)
 
 
-def sleeper(threads: list[str]) -> Callable[[list[float]], list[float]]:
-    """A model that sleeps for the sum of its inputs and records the thread it ran on."""
+class ModelClock:
+    """The batcher's model clock, advanced only by what a model says it cost.
+
+    Which path a batch takes depends on the measured model time; measuring a real sleep makes
+    that depend on how loaded the machine is (a thread preempted for 2 ms on a busy CI runner
+    turns a no-op into a "slow" model). The tests advance this clock instead.
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> ModelClock:
+    fake = ModelClock()
+    monkeypatch.setattr(batcher_module, "time", fake)
+    return fake
+
+
+def costed(threads: list[str], clock: ModelClock) -> Callable[[list[float]], list[float]]:
+    """A model that costs the sum of its inputs in seconds and records the thread it ran on."""
 
     def fn(items: list[float]) -> list[float]:
         threads.append(threading.current_thread().name)
-        time.sleep(sum(items))
+        clock.now += sum(items)
         return items
 
     return fn
 
 
-def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
+def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread(clock: ModelClock) -> None:
     threads: list[str] = []
-    fn = sleeper(threads)
+    fn = costed(threads, clock)
 
     async def main() -> None:
         batcher = AdaptiveBatcher(fn, BatchSettings(max_batch_size=4, inline_max_ms=5))
@@ -223,9 +249,9 @@ def test_fast_batches_run_inline_slow_ones_in_the_batcher_thread() -> None:
     assert threads[3] != main_thread
 
 
-def test_a_gil_bound_model_runs_inline_up_to_its_own_limit() -> None:
+def test_a_gil_bound_model_runs_inline_up_to_its_own_limit(clock: ModelClock) -> None:
     threads: list[str] = []
-    fn = sleeper(threads)
+    fn = costed(threads, clock)
 
     async def main(holds_gil: bool) -> None:
         settings = BatchSettings(max_batch_size=4, inline_max_ms=1, inline_gil_max_ms=50)
