@@ -98,7 +98,10 @@ class Recommender:
                 (np.ones(len(history), np.float32), history, [0, len(history)]),
                 shape=(1, len(self.items)),
             )
-            who = user if (user is not None and len(recent) == 0) else -1
+            # a known user's recent items join their history; only a learned user vector
+            # (ALS/BPR) cannot take them, so that history is folded in
+            extended = len(recent) > 0 and state.scorer.learns_user_vectors
+            who = user if (user is not None and not extended) else -1
             scores = state.scorer.score(row, np.asarray([who])).astype(np.float64).ravel()
         if request.exclude_seen and len(history):
             scores[history] = -np.inf

@@ -127,6 +127,29 @@ def test_unknown_users_get_session_or_popular(registry: Registry) -> None:
     assert all(set(item.get("because", [])) <= {"i1", "i5", "i9"} for item in session["items"])
 
 
+def test_a_known_users_recent_items_join_their_history(registry: Registry) -> None:
+    """ALS and BPR fold the grown history in (the learned user vector stands for the history as
+    trained); the others score it with the user's index (which only weighs stored ratings)."""
+    for algorithm in ("als", "ease"):
+        recs = train_recs(registry, algorithm, name=f"recs-{algorithm}")
+        state = recs._state
+        user = state.user_index["u0"]
+        extra = next(i for i in recs.items if i not in set(recs.history_of("u0")))
+        grown = state.history[user].tolil()
+        grown[0, recs.item_index[extra]] = 1.0
+        who = -1 if state.scorer.learns_user_vectors else user
+        expected = state.scorer.score(sp.csr_matrix(grown), np.asarray([who]))[0]
+        answer = recs.recommend(RecommendInput(user_id="u0", k=5, recent_items=[extra]))
+        assert answer["strategy"] == "personalized"
+        assert extra not in [item["item_id"] for item in answer["items"]]
+        for item in answer["items"]:
+            score = expected[recs.item_index[item["item_id"]]]
+            assert item["score"] == pytest.approx(score, abs=1e-5)
+        if algorithm == "als":  # the recent item moved the folded-in vector
+            stored = state.scorer.score(state.history[user], np.asarray([user]))[0]
+            assert not np.allclose(expected, stored)
+
+
 def test_forget_user_is_exact_for_ease_knn_and_rp3beta(registry: Registry) -> None:
     for algorithm in ("ease", "item-knn", "rp3beta"):
         recs = train_recs(registry, algorithm, name=f"recs-{algorithm}")

@@ -219,7 +219,7 @@ def test_rating_matrix_has_the_interactions_sparsity() -> None:
     assert ratings.toarray().tolist() == [[3.0, 2.0], [0.0, 5.0]]  # a repeated pair: the last row
 
 
-def test_served_known_users_are_weighed_and_sessions_are_not(registry: Registry) -> None:
+def test_served_known_users_are_weighed_also_with_recent_items(registry: Registry) -> None:
     recs = train_recs(registry, "ease", params={"ease": {"l2": 5.0, "rating_power": 1.0}})
     state = recs._state
     user = state.user_index["u0"]
@@ -230,12 +230,25 @@ def test_served_known_users_are_weighed_and_sessions_are_not(registry: Registry)
     answer = recs.recommend(RecommendInput(user_id="u0", k=3))
     for item in answer["items"]:
         assert item["score"] == pytest.approx(weighted[recs.item_index[item["item_id"]]], abs=1e-5)
-    # a request bringing recent items is folded in as a session: every item counts 1
+
+    def extended(items: list[str]) -> sp.csr_matrix:
+        grown = row.copy().tolil()
+        for item in items:
+            grown[0, recs.item_index[item]] = 1.0
+        return sp.csr_matrix(grown)
+
+    # recent items join a known user's history: their stored interactions keep their weights,
+    # the recent items count 1
     seen = set(recs.history_of("u0"))
     extra = next(i for i in recs.items if i not in seen)
-    session = recs.recommend(RecommendInput(user_id="u0", k=3, recent_items=[extra]))
-    folded = row.copy().tolil()
-    folded[0, recs.item_index[extra]] = 1.0
-    expected = state.scorer.score(sp.csr_matrix(folded), np.asarray([-1]))[0]
-    for item in session["items"]:
+    with_recent = recs.recommend(RecommendInput(user_id="u0", k=3, recent_items=[extra]))
+    assert with_recent["strategy"] == "personalized"
+    expected = state.scorer.score(extended([extra]), np.asarray([user]))[0]
+    assert not np.allclose(expected, state.scorer.score(extended([extra]), np.asarray([-1]))[0])
+    for item in with_recent["items"]:
         assert item["score"] == pytest.approx(expected[recs.item_index[item["item_id"]]], abs=1e-5)
+    # an unknown user's session: every item counts 1
+    session = recs.recommend(RecommendInput(user_id="stranger", k=3, recent_items=sorted(seen)))
+    assert session["strategy"] == "session"
+    for item in session["items"]:
+        assert item["score"] == pytest.approx(plain[recs.item_index[item["item_id"]]], abs=1e-5)

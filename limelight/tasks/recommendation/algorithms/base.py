@@ -43,10 +43,18 @@ class Scorer(ABC):
         sparsity of ``X`` (see ``task.rating_matrix``); only the EASE family uses it, and only
         with ``rating_power`` > 0 (``ratings.Confidence``)."""
 
+    #: the user index selects a learned per-user vector (matrix factorization) that stands for
+    #: exactly the user's history as trained, so a known user's row with more items than that
+    #: must be scored as a fold-in (-1); scorers without it only weigh a known user's stored
+    #: interactions and score any row from the row itself
+    learns_user_vectors: ClassVar[bool] = False
+
     @abstractmethod
     def score(self, rows: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
         """Scores (len(rows) × items) for histories ``rows``; ``users`` holds each row's
-        training user index, or -1 for a user the model did not train on (folded in)."""
+        training user index, or -1 for a user the model did not train on (folded in). A known
+        user's row may hold items beyond their trained history (a request's recent items)
+        unless ``learns_user_vectors``."""
 
     def affinity(self, history: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
         """How much each history item supports each target item (len(history) × len(targets)),

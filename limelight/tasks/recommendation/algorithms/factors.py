@@ -19,8 +19,10 @@ def implicit_threads() -> int:
 
 class FactorScorer(Scorer):
     """Users and items as vectors; score = user · item. Known users use their learned vector;
-    unknown users are folded in from their history by ``fold_in``."""
+    unknown users (and known users bringing recent items) are folded in from their history by
+    ``fold_in``."""
 
+    learns_user_vectors: ClassVar[bool] = True
     forgets: ClassVar[str] = (
         "the user's history and their learned user vector; the item vectors still carry what "
         "they learned from the user until the next retrain"

@@ -10,10 +10,10 @@ scale (``l2`` and the side-information weights keep their meaning), and keeps ev
 user adds in their own rows, so forgetting them stays exact. γ 0 is the unweighted model and
 stores nothing.
 
-Serving weighs a known user's stored interactions by their confidences; items outside the
-stored history count 1, as an interaction rated at the user's mean would, and so does every
-item of a row scored as a fold-in (user -1: an unknown user, or a request with
-``recent_items``, which the recommender scores as a session).
+Serving weighs a known user's stored interactions by their confidences, also when a request
+adds ``recent_items`` to their history; items outside the stored history (those recent items)
+count 1, as an interaction rated at the user's mean would, and so does every item of an
+unknown user's row (user -1, a session).
 """
 
 from __future__ import annotations
