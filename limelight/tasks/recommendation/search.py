@@ -23,6 +23,8 @@ SELECTION_METRIC = "ndcg@10"
 class Choice:
     name: str
     params: dict[str, Any]
+    #: the winner's ``fitted_params``: what the refit on the whole training part reuses as is
+    fitted: dict[str, Any]
     leaderboard: list[dict[str, Any]]
     skipped: list[str]
     over_budget: int
@@ -100,16 +102,17 @@ def select(
         fit_seconds = time.perf_counter() - began
         metrics = ranking_metrics(scorer, fit, validation)
         score = metrics[SELECTION_METRIC]
-        leaderboard.append(
-            {
-                "algorithm": name,
-                "params": algorithm.get_params(),
-                "score": score,
-                "validation_ndcg@10": score,
-                "validation_recall@10": metrics["recall@10"],
-                "fit_seconds": round(fit_seconds, 3),
-            }
-        )
+        row = {
+            "algorithm": name,
+            "params": algorithm.get_params(),
+            "score": score,
+            "validation_ndcg@10": score,
+            "validation_recall@10": metrics["recall@10"],
+            "fit_seconds": round(fit_seconds, 3),
+        }
+        if fitted := scorer.fitted_params():
+            row["fitted"] = fitted
+        leaderboard.append(row)
         progress.log(f"{name} {params}: validation nDCG@10 {score:.4f} ({fit_seconds:.1f} s)")
         if score > best_scores.get(name, -1.0):
             best_scores[name] = score
@@ -142,9 +145,15 @@ def select(
             return
         for params in configurations(name, given.get(name), best_params):
             trial(name, params)
-        # later stages, each on top of the best so far: the ratings' weight (when the log has
-        # ratings), catalog tags (when the catalog has any), catalog-text neighbours (when it
-        # has text), then EDLAE's dropout regularizer
+        # later stages, each on top of the best so far: the parameters the grid brackets only
+        # coarsely, refined by a factor; the ratings' weight (when the log has ratings), catalog
+        # tags (when the catalog has any), catalog-text neighbours (when it has text), then
+        # EDLAE's dropout regularizer
+        for key, factors in algorithm_cls.rescale_grid:
+            best = best_params.get(name)
+            values = tuple(float(f"{best[key] * f:.4g}") for f in factors) if best else ()
+            for params in refinements(given.get(name), best, key, values):
+                trial(name, params)
         stages = (
             ("rating_power", algorithm_cls.rating_grid if weighable else ()),
             ("tag_weight", algorithm_cls.tag_grid if tags is not None else ()),
@@ -170,4 +179,11 @@ def select(
         progress.log(
             f"{over_budget} configuration(s) skipped: over the {budget_seconds:.0f} s budget"
         )
-    return Choice(winner["algorithm"], dict(winner["params"]), leaderboard, skipped, over_budget)
+    return Choice(
+        winner["algorithm"],
+        dict(winner["params"]),
+        dict(winner.get("fitted", {})),
+        leaderboard,
+        skipped,
+        over_budget,
+    )

@@ -181,7 +181,9 @@ class Recommendation(Task):
             budget_seconds=float(extra["search_budget_seconds"]),
             max_dense_items=_positive_int(extra["max_dense_items"], "max_dense_items"),
         )
-        algorithm = ALGORITHMS[choice.name](**choice.params)
+        # what the validated fit derived from the data (ALS's λ) is refitted as it is: a
+        # relative setting would move with the bigger training part (see ``als``)
+        algorithm = ALGORITHMS[choice.name](**{**choice.params, **choice.fitted})
         progress.stage(f"evaluating {choice.name} on the test split")
         train_matrix = matrix(train_part, user_ix, item_ix)
         test_matrix = matrix(test_part, user_ix, item_ix)

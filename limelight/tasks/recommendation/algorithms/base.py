@@ -61,6 +61,11 @@ class Scorer(ABC):
         used to explain recommendations; None when the algorithm cannot say."""
         return None
 
+    def fitted_params(self) -> dict[str, Any]:
+        """Parameters this fit derived from the data that a refit on more data should reuse as
+        they are (ALS: the λ its relative L2 came to); empty for most scorers."""
+        return {}
+
     def forget(self, row: sp.csr_matrix, user: int) -> Scorer:
         """A copy of this scorer with the contribution of one user's history removed where the
         algorithm allows it (default: nothing learned from users can be removed)."""
@@ -97,6 +102,9 @@ class RecAlgorithm(Algorithm):
     #: ``text_weight`` values auto mode tries next, on top of the best so far, when the catalog
     #: has text (empty: the algorithm does not use catalog-text neighbours)
     text_grid: ClassVar[tuple[float, ...]] = ()
+    #: (parameter, factors): auto mode tries the best of ``grid`` with that parameter multiplied
+    #: by each factor, to refine a parameter whose best value the grid brackets only coarsely
+    rescale_grid: ClassVar[tuple[tuple[str, tuple[float, ...]], ...]] = ()
     #: ``rating_power`` values auto mode tries first after ``grid``, on top of its best, when the
     #: log has ratings (empty: the algorithm does not weigh interactions by their ratings)
     rating_grid: ClassVar[tuple[float, ...]] = ()

@@ -13,6 +13,18 @@ from threadpoolctl import threadpool_limits
 from limelight.tasks.recommendation.algorithms.base import Scorer, cosine_rows
 
 
+def noise_edge(X: sp.csr_matrix) -> float:
+    """``√(interactions per active user) + √(interactions per active item)``: about where the
+    singular values of a random interaction matrix of the same size and density end (the edge
+    of its bulk), so singular values above it carry signal. ALS's relative L2 is measured in it
+    (see ``als``)."""
+    if X.nnz == 0:
+        return 1.0
+    users = int((np.diff(X.indptr) > 0).sum())
+    items = int((np.bincount(X.indices, minlength=X.shape[1]) > 0).sum())
+    return float(np.sqrt(X.nnz / users) + np.sqrt(X.nnz / items))
+
+
 def implicit_threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
@@ -77,12 +89,19 @@ class FactorScorer(Scorer):
 
 
 class ALSScorer(FactorScorer):
-    def __init__(self, factors: int, regularization: float, alpha: float, iterations: int) -> None:
+    """ALS with λ = ``regularization`` when > 0, else ``relative · alpha · noise_edge(X)`` (see
+    ``als``); the λ used is stored with the factors, since folding a user in needs it."""
+
+    def __init__(
+        self, factors: int, relative: float, regularization: float, alpha: float, iterations: int
+    ) -> None:
         super().__init__()
         self.factors = factors
+        self.relative = relative
         self.regularization = regularization
         self.alpha = alpha
         self.iterations = iterations
+        self.lambda_ = regularization
 
     def fit(
         self,
@@ -96,24 +115,43 @@ class ALSScorer(FactorScorer):
     ) -> ALSScorer:
         from implicit.cpu.als import AlternatingLeastSquares
 
+        binary = (X > 0).astype(np.float32)
+        self.lambda_ = (
+            self.regularization
+            if self.regularization > 0
+            else self.relative * self.alpha * noise_edge(binary)
+        )
+
         def make() -> Any:
             return AlternatingLeastSquares(
                 factors=self.factors,
-                regularization=self.regularization,
+                regularization=self.lambda_,
                 alpha=self.alpha,
                 iterations=self.iterations,
                 random_state=seed,
                 num_threads=implicit_threads(),
             )
 
-        self._fit_implicit(make, (X > 0).astype(np.float32))
+        self._fit_implicit(make, binary)
+        return self
+
+    def fitted_params(self) -> dict[str, Any]:
+        return {"regularization": self.lambda_}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {**super().arrays(), "regularization": np.asarray([self.lambda_], np.float64)}
+
+    def restore(self, arrays: dict[str, np.ndarray], content: np.ndarray | None) -> ALSScorer:
+        super().restore(arrays, content)
+        if "regularization" in arrays:  # models saved before λ was relative keep their own
+            self.lambda_ = float(arrays["regularization"][0])
         return self
 
     def fold_in(self, history: np.ndarray) -> np.ndarray:
         """One exact ALS half-step for a new user (what implicit's recalculate_user does)."""
         y = self.item_factors_.astype(np.float64)
         yh = y[history]
-        a = y.T @ y + self.alpha * yh.T @ yh + self.regularization * np.eye(y.shape[1])
+        a = y.T @ y + self.alpha * yh.T @ yh + self.lambda_ * np.eye(y.shape[1])
         b = (1 + self.alpha) * yh.sum(axis=0)
         return np.linalg.solve(a, b).astype(np.float32)
 
